@@ -1,0 +1,90 @@
+# eepay support bot — developer workflow.
+#   make run   set everything up (Python 3.10 venv, model, database) and start all services
+#   make test  the whole test suite (lint, data validation, pytest, Rasa test stories)
+# Both work on a fresh clone with no manual step.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 runs on Python 3.10 only. .python-version names the release; we look
+# for it under pyenv first, then on PATH.
+PYTHON_VERSION := $(shell cat .python-version)
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $$HOME/.pyenv)
+PYTHON310 ?= $(firstword $(wildcard $(PYENV_ROOT)/versions/$(PYTHON_VERSION)/bin/python3.10) $(shell command -v python3.10 2>/dev/null))
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/eepay.tar.gz
+
+# Everything the trained model depends on: retrain when any of it changes.
+MODEL_INPUTS := config.yml domain.yml $(shell find data addons -type f \( -name '*.yml' -o -name '*.txt' -o -name '*.py' \) 2>/dev/null)
+
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+export SQLALCHEMY_SILENCE_UBER_WARNING ?= 1
+export PYTHONDONTWRITEBYTECODE ?= 1
+
+.PHONY: help
+help:
+	@echo "make run    - set up and start every service (Rasa 5005, actions 5055, ...)"
+	@echo "make test   - run the whole test suite"
+	@echo "make train  - (re)train the Rasa model if its inputs changed"
+	@echo "make lint   - ruff"
+	@echo "make lock   - refreeze requirements.lock from requirements.in"
+
+# --- environment -----------------------------------------------------------
+$(VENV)/.installed: requirements.lock .python-version
+	@test -n "$(PYTHON310)" || { echo "Python $(PYTHON_VERSION) not found (pyenv install $(PYTHON_VERSION))" >&2; exit 1; }
+	@$(PYTHON310) -c 'import sys; assert sys.version_info[:2] == (3, 10), sys.version' \
+		|| { echo "$(PYTHON310) is not Python 3.10; Rasa 3.6 needs 3.10" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.lock
+	touch $@
+
+.PHONY: venv
+venv: $(VENV)/.installed
+
+.env: .env.example
+	@test -f .env || { cp .env.example .env; echo "created .env from .env.example (development defaults)"; }
+
+.PHONY: lock
+lock:
+	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet -r requirements.in
+	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > requirements.lock
+
+# --- model ------------------------------------------------------------------
+$(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
+	$(RASA) train --config config.yml --domain domain.yml --data data \
+		--out models --fixed-model-name eepay
+
+.PHONY: train
+train: $(MODEL)
+
+# --- run --------------------------------------------------------------------
+.PHONY: run
+run: $(VENV)/.installed .env $(MODEL)
+	$(VENV)/bin/honcho start -f Procfile -e .env
+
+# --- tests ------------------------------------------------------------------
+.PHONY: lint
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+.PHONY: validate
+validate: $(VENV)/.installed
+	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
+
+.PHONY: test
+test: $(VENV)/.installed $(MODEL)
+	$(MAKE) lint
+	$(MAKE) validate
+	$(VENV)/bin/pytest
+	$(RASA) test core --model $(MODEL) --stories tests/stories \
+		--fail-on-prediction-errors --out results/core
+
+.PHONY: clean
+clean:
+	rm -rf results .pytest_cache .ruff_cache

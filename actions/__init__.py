@@ -1,0 +1,1 @@
+"""eepay action server: one module per support flow, shared helpers in one place."""

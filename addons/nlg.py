@@ -1,0 +1,79 @@
+"""Response generation: Rasa's response templates plus eepay's safety notice.
+
+When the customer has just typed a secret (see ``addons.sensitive_data_detector``), the first
+reply of the bot's turn starts with ``utter_sensitive_data_warning``: we never need their
+password, code or card number, it has been masked, and they should change it if it was real.
+The notice rides on the reply instead of being a dialogue action of its own, so it can never
+derail the rules and stories that decide what the bot says next.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any, Dict, Optional, Text
+
+from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import BotUttered, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.utils.endpoints import EndpointConfig
+
+from addons.sensitive_data_detector import SENSITIVE_DATA
+
+WARNING_RESPONSE = "utter_sensitive_data_warning"
+
+
+def _unanswered_secret_message(tracker: DialogueStateTracker) -> Optional[UserUttered]:
+    """The latest user message if it held a secret and the bot has not answered it yet."""
+    for event in reversed(tracker.events):
+        if isinstance(event, BotUttered):
+            return None
+        if isinstance(event, UserUttered):
+            return event if (event.parse_data or {}).get(SENSITIVE_DATA) else None
+    return None
+
+
+class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
+    """Domain responses, with the secret-sharing notice put in front when it is due."""
+
+    def __init__(
+        self, endpoint_config: Optional[EndpointConfig] = None, domain: Optional[Domain] = None
+    ) -> None:
+        """Loaded by Rasa from ``nlg: type: addons.nlg.EepayNaturalLanguageGenerator``."""
+        super().__init__((domain or Domain.empty()).responses)
+        # Messages already warned about. A custom action renders all its responses against
+        # the same tracker, so the tracker alone cannot tell the first reply from the second.
+        self._warned: OrderedDict[tuple, None] = OrderedDict()
+
+    def _first_warning_for(self, tracker: DialogueStateTracker) -> bool:
+        message = _unanswered_secret_message(tracker)
+        if message is None:
+            return False
+        key = (tracker.sender_id, message.message_id, message.timestamp)
+        if key in self._warned:
+            return False
+        self._warned[key] = None
+        while len(self._warned) > 10_000:
+            self._warned.popitem(last=False)
+        return True
+
+    async def generate(
+        self,
+        utter_action: Text,
+        tracker: DialogueStateTracker,
+        output_channel: Text,
+        **kwargs: Any,
+    ) -> Optional[Dict[Text, Any]]:
+        """The response for ``utter_action``, prefixed by the notice when one is due."""
+        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        if response is None or utter_action == WARNING_RESPONSE:
+            return response
+        if not self._first_warning_for(tracker):
+            return response
+        warning = self.generate_from_slots(
+            WARNING_RESPONSE, tracker.current_slot_values(), output_channel
+        )
+        if warning and warning.get("text"):
+            body = response.get("text")
+            response["text"] = f"{warning['text']}\n\n{body}" if body else warning["text"]
+        return response

@@ -1,0 +1,3 @@
+"""eepay payment backend sandbox: accounts, transactions, refunds, security, disputes."""
+
+__version__ = "0.1.0"

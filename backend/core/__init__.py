@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of the backend: settings, security helpers, errors, clock, logging."""

@@ -1,0 +1,82 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Optional
+
+from fastapi import FastAPI
+
+from backend import __version__
+from backend.api import pages
+from backend.api.router import build_v1_router
+from backend.api.routes import health
+from backend.core.clock import Clock
+from backend.core.errors import install_error_handlers
+from backend.core.faults import FaultInjectionMiddleware, FaultRegistry
+from backend.core.logging import configure_logging
+from backend.core.middleware import AccessLogMiddleware, RequestGuardMiddleware
+from backend.core.settings import Settings
+from backend.db import Database
+from backend.services.context import ServiceContext
+
+DESCRIPTION = """
+Sandbox of eepay's internal account, transaction, refund, security and dispute services.
+Every `/v1` endpoint needs `Authorization: Bearer <BACKEND_API_TOKEN>`. Money is integer fen
+(`amount_fen`), times are ISO 8601 in UTC. Errors are `{"code": "...", "message": "..."}`.
+"""
+
+PUBLIC_PATHS = (
+    "/healthz",
+    pages.PAGE_PATH,
+    "/docs",
+    "/docs/oauth2-redirect",
+    "/redoc",
+    "/openapi.json",
+)
+
+
+def create_app(
+    settings: Optional[Settings] = None,
+    *,
+    clock: Optional[Clock] = None,
+    database: Optional[Database] = None,
+) -> FastAPI:
+    """Build the backend app; the database must already be migrated (see ``python -m backend``)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    db = database or Database(str(settings.database_url))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if database is None:
+            db.dispose()
+
+    app = FastAPI(
+        title="eepay payment backend (sandbox)",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.ctx = ServiceContext(db=db, settings=settings, clock=clock or Clock())
+    app.state.faults = FaultRegistry()
+
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.include_router(build_v1_router(include_test_routes=settings.enable_test_endpoints))
+
+    if settings.enable_test_endpoints:
+        app.add_middleware(FaultInjectionMiddleware, registry=app.state.faults)
+    app.add_middleware(
+        RequestGuardMiddleware,
+        api_token=settings.api_token,
+        max_body_bytes=settings.max_body_bytes,
+        public_paths=PUBLIC_PATHS,
+    )
+    app.add_middleware(AccessLogMiddleware)
+
+    return app

@@ -1,0 +1,1 @@
+"""Pydantic (v1) request and response shapes of the API."""

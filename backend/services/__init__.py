@@ -1,0 +1,1 @@
+"""Domain logic of the backend. Route functions only translate HTTP to calls into here."""
