@@ -32,9 +32,11 @@ _PATTERNS = [
     # 五角 / 5毛 (less than a yuan)
     re.compile(rf"(?P<jiao_only>{_SMALL_DIGIT})(?:角|毛)(?:钱)?"),
     # a bare 3千 / 2万 / 1.5w is an amount in a payment conversation
-    re.compile(rf"(?P<number>(?:{_AR_NUMBER})\s*[千万kKwW]|[{_CN_DIGITS}]+[千万])(?![\w年月日号天])"),
+    re.compile(
+        rf"(?P<number>(?:{_AR_NUMBER})\s*[千万kKwW]|[{_CN_DIGITS}]+[千万])(?![\w年月日号天])"
+    ),
     # a bare decimal with two places (199.00) is an amount; ids and phones have none
-    re.compile(rf"(?P<number>\d{{1,3}}(?:,\d{{3}})+\.\d{{2}}|\d+\.\d{{2}})(?![\d.%])"),
+    re.compile(r"(?P<number>\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2})(?![\d.%])"),
 ]
 
 _BOUNDARY_BEFORE = re.compile(r"[0-9A-Za-z.,]$")

@@ -133,7 +133,10 @@ _RULES = [
         re.compile(rf"(?:(?P<y>20\d{{2}}|\d{{2}})年)?(?P<m>{_NUM})月(?P<d>{_NUM})(?:日|号)"),
         _resolve_cn_full,
     ),
-    (re.compile(r"(?<![\d/])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])"), _resolve_slash),
+    (
+        re.compile(r"(?<![\d/])(?P<m>1[0-2]|0?[1-9])/(?P<d>3[01]|[12]\d|0?[1-9])(?![\d/])"),
+        _resolve_slash,
+    ),
     (re.compile(rf"(?P<rel>上|这|本)个?月(?P<d>{_NUM})(?:日|号)"), _resolve_last_month_day),
     (re.compile(r"大前天|前天|前日|昨天|昨日|昨晚|昨儿|今天|今日|今早|今晚"), _resolve_relative),
     (re.compile(rf"(?P<n>{_NUM}|\d{{1,3}})\s*天(?:以)?前"), _resolve_days_ago),

@@ -16,7 +16,7 @@ a canonical form (upper-case ids, digits-only phones). All run on the normalised
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -39,7 +39,7 @@ class _RuleExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -47,11 +47,11 @@ class _RuleExtractor(GraphComponent, EntityExtractorMixin):
         """Creates the component; there is nothing to train or load."""
         return cls()
 
-    def extract(self, text: str) -> List[Dict[Text, Any]]:
+    def extract(self, text: str) -> list[dict[str, Any]]:
         """Entities found in the normalised ``text``."""
         raise NotImplementedError
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Appends this extractor's entities to every message."""
         for message in messages:
             text = message.get(TEXT)
@@ -70,7 +70,7 @@ class _RuleExtractor(GraphComponent, EntityExtractorMixin):
 class AmountEntityExtractor(_RuleExtractor):
     """``amount`` entities as a number of yuan: ``¥199``, ``两百块``, ``一百二十元五角``."""
 
-    def extract(self, text: str) -> List[Dict[Text, Any]]:
+    def extract(self, text: str) -> list[dict[str, Any]]:
         """Amount entities of ``text``."""
         return [
             {
@@ -88,7 +88,7 @@ class AmountEntityExtractor(_RuleExtractor):
 class DateEntityExtractor(_RuleExtractor):
     """``date`` entities as ISO dates in Asia/Shanghai: ``昨天``, ``上周五``, ``11月20号``."""
 
-    def extract(self, text: str) -> List[Dict[Text, Any]]:
+    def extract(self, text: str) -> list[dict[str, Any]]:
         """Date entities of ``text``."""
         return [
             {
@@ -111,9 +111,9 @@ _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za
 class IdentifierEntityExtractor(_RuleExtractor):
     """``transaction_id`` (T + 12 digits), ``phone_number`` and ``email``, canonicalised."""
 
-    def extract(self, text: str) -> List[Dict[Text, Any]]:
+    def extract(self, text: str) -> list[dict[str, Any]]:
         """Identifier entities of ``text``."""
-        entities: List[Dict[Text, Any]] = []
+        entities: list[dict[str, Any]] = []
         for entity, pattern, canonical in (
             ("transaction_id", _TRANSACTION_ID, lambda m: m.group(0).upper()),
             ("phone_number", _PHONE, lambda m: re.sub(r"\D", "", m.group(1))),
@@ -143,7 +143,7 @@ class LookupEntityExtractor(RegexEntityExtractor):
     """
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """``entities``: the lookup tables to extract (all of them when empty)."""
         return {**RegexEntityExtractor.get_default_config(), "entities": []}
 
@@ -165,7 +165,7 @@ class LookupEntityExtractor(RegexEntityExtractor):
         self.persist()
         return self._resource
 
-    def _extract_entities(self, message: Message) -> List[Dict[Text, Any]]:
+    def _extract_entities(self, message: Message) -> list[dict[str, Any]]:
         text = message.get(TEXT) or ""
         normalised = normalise(text)
         candidates = [
@@ -173,7 +173,7 @@ class LookupEntityExtractor(RegexEntityExtractor):
             for pattern in self.patterns
             for match in re.finditer(pattern["pattern"], normalised, flags=re.IGNORECASE)
         ]
-        chosen: List[tuple] = []
+        chosen: list[tuple] = []
         for start, end, name in sorted(candidates, key=lambda c: (c[0] - c[1], c[0])):
             if all(end <= s or start >= e for s, e, _ in chosen):
                 chosen.append((start, end, name))

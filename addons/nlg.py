@@ -10,7 +10,7 @@ derail the rules and stories that decide what the bot says next.
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Dict, Optional, Text
+from typing import Any, Optional
 
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
@@ -59,11 +59,11 @@ class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(
         self,
-        utter_action: Text,
+        utter_action: str,
         tracker: DialogueStateTracker,
-        output_channel: Text,
+        output_channel: str,
         **kwargs: Any,
-    ) -> Optional[Dict[Text, Any]]:
+    ) -> Optional[dict[str, Any]]:
         """The response for ``utter_action``, prefixed by the notice when one is due."""
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         if response is None or utter_action == WARNING_RESPONSE:

@@ -68,7 +68,7 @@ def luhn_valid(digits: str) -> bool:
 def _id_checksum_valid(number: str) -> bool:
     """GB 11643-1999 check character of an 18-digit resident ID number."""
     weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    total = sum(int(d) * w for d, w in zip(number[:17], weights))
+    total = sum(int(d) * w for d, w in zip(number[:17], weights, strict=True))
     return "10X98765432"[total % 11] == number[17].upper()
 
 

@@ -9,7 +9,7 @@ secret ("密码是****** 登不上") is classified as usual.
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,7 +33,7 @@ class SensitiveDataDetector(GraphComponent):
     @classmethod
     def create(
         cls,
-        config: Dict[Text, Any],
+        config: dict[str, Any],
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
@@ -41,7 +41,7 @@ class SensitiveDataDetector(GraphComponent):
         """Creates the component; there is nothing to train."""
         return cls()
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Flags every message that contains a secret."""
         for message in messages:
             metadata = message.get("metadata")

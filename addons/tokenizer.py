@@ -14,7 +14,7 @@ Two fixes on top of Rasa's ``JiebaTokenizer``:
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.tokenizers.jieba_tokenizer import JiebaTokenizer
@@ -31,22 +31,22 @@ class EepayTokenizer(JiebaTokenizer):
     """Jieba with the payment-domain dictionary, text normalisation and no whitespace tokens."""
 
     @staticmethod
-    def supported_languages() -> Optional[List[Text]]:
+    def supported_languages() -> Optional[list[str]]:
         """Any language: English words inside Chinese messages are segmented too."""
         return None
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         """Same options as Rasa's JiebaTokenizer."""
         return JiebaTokenizer.get_default_config()
 
-    def tokenize(self, message: Message, attribute: Text) -> List[Token]:
+    def tokenize(self, message: Message, attribute: str) -> list[Token]:
         """Tokens of the normalised text at the original text's offsets."""
         import jieba
 
         text = message.get(attribute)
         normalised = normalise(text)
-        tokens: List[Token] = []
+        tokens: list[Token] = []
         for word, start, _end in jieba.tokenize(normalised):
             if word.isspace():
                 continue

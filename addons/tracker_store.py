@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Dict, Optional, Text
+from typing import Any, Optional
 
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
@@ -54,9 +54,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def __init__(
         self,
         domain: Optional[Domain] = None,
-        host: Optional[Text] = None,
+        host: Optional[str] = None,
         event_broker: Optional[EventBroker] = None,
-        **kwargs: Dict[Text, Any],
+        **kwargs: dict[str, Any],
     ) -> None:
         """``url`` from endpoints.yml (Rasa passes it as ``host``), else the environment."""
         url = host or database_url()

@@ -46,9 +46,23 @@ def train(config_path: Path, seed: int, workdir: Path) -> tuple[Path, float]:
     name = f"{config_path.stem}-{seed}"
     started = time.perf_counter()
     subprocess.run(
-        [RASA, "train", "nlu", "--config", str(seeded), "--nlu", "data/nlu",
-         "--out", str(workdir), "--fixed-model-name", name],
-        cwd=ROOT, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            RASA,
+            "train",
+            "nlu",
+            "--config",
+            str(seeded),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(workdir),
+            "--fixed-model-name",
+            name,
+        ],
+        cwd=ROOT,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     return workdir / f"{name}.tar.gz", time.perf_counter() - started

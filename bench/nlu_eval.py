@@ -86,9 +86,9 @@ def score(examples: list[dict], predicted: list[str]) -> tuple[list[IntentScore]
     )
     scores = [
         IntentScore(intent, float(p), float(r), float(f), int(s))
-        for intent, p, r, f, s in zip(in_scope, precision, recall, f1, support)
+        for intent, p, r, f, s in zip(in_scope, precision, recall, f1, support, strict=True)
     ]
-    oos = [p for t, p in zip(truth, predicted) if t == OUT_OF_SCOPE]
+    oos = [p for t, p in zip(truth, predicted, strict=True) if t == OUT_OF_SCOPE]
     oos_accuracy = sum(p in (OUT_OF_SCOPE, FALLBACK) for p in oos) / len(oos) if oos else 0.0
     if oos:
         correct = sum(p == OUT_OF_SCOPE for p in oos)
@@ -156,7 +156,7 @@ def evaluate(data: Path, model: Path, thresholds: list[float] | None = None) -> 
             "predicted": pred,
             "confidence": round(float((p.get("intent") or {}).get("confidence") or 0), 3),
         }
-        for e, pred, p in zip(examples, predicted, parsed)
+        for e, pred, p in zip(examples, predicted, parsed, strict=True)
         if pred != e["intent"] and not (e["intent"] == OUT_OF_SCOPE and pred == FALLBACK)
     ]
     return Report(
@@ -186,11 +186,15 @@ def print_report(report: Report, show_errors: bool) -> None:
     if report.threshold_sweep:
         print("\nfallback threshold sweep (what another FallbackClassifier threshold would give):")
         for threshold, macro_f1, oos in report.threshold_sweep:
-            print(f"  threshold {threshold:.2f}: macro-F1 {macro_f1:.3f}  out-of-scope acc {oos:.3f}")
+            print(
+                f"  threshold {threshold:.2f}: macro-F1 {macro_f1:.3f}  out-of-scope acc {oos:.3f}"
+            )
     if show_errors and report.errors:
         print(f"\n{len(report.errors)} errors:")
         for e in report.errors:
-            print(f"  {e['expected']:>20} -> {e['predicted']:<20} {e['confidence']:.2f}  {e['text']}")
+            print(
+                f"  {e['expected']:>20} -> {e['predicted']:<20} {e['confidence']:.2f}  {e['text']}"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -66,7 +66,8 @@ def guarded(on_new_message: Handler) -> Handler:
         prepare(message)
         if len(message.text) > MAX_MESSAGE_CHARS:
             logger.info(
-                "message too long", extra={"sender_id": message.sender_id, "chars": len(message.text)}
+                "message too long",
+                extra={"sender_id": message.sender_id, "chars": len(message.text)},
             )
             await message.output_channel.send_text_message(message.sender_id, TOO_LONG_REPLY)
             return

@@ -75,19 +75,30 @@ def test_secrets_are_never_stored_and_the_customer_is_warned(stack):
     assert "Abc12345" not in tracker and "4111111111111111" not in tracker
     assert "************1111" in tracker
     with sqlite3.connect(stack.tracker_db) as db:
-        rows = [row[0] for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (conversation,))]
+        rows = [
+            row[0]
+            for row in db.execute("SELECT data FROM events WHERE sender_id = ?", (conversation,))
+        ]
     assert rows and not any("Abc12345" in r or "4111111111111111" in r for r in rows)
 
     # the warning is given once, not on every later reply
     assert "不要在聊天中发送密码" not in texts(stack.chat(conversation, "谢谢"))
 
 
-def test_second_fallback_in_a_row_offers_a_human(stack):
+def test_second_fallback_in_a_row_hands_off(stack):
     conversation = sender()
     first = stack.chat(conversation, "/nlu_fallback")
     assert "换个说法" in texts(first)
-    second = stack.chat(conversation, "/nlu_fallback")
-    assert any(b["payload"] == "/request_human" for r in second for b in r.get("buttons", []))
+    second = texts(stack.chat(conversation, "/nlu_fallback"))
+    assert "人工客服" in second and "登记" in second  # no desk here: the ticket waits
+    parked = [json.loads(p.read_text()) for p in stack.outbox.glob("*.json")]
+    assert any(
+        p["conversation_id"] == conversation and p["reason"] == "repeated_fallback" for p in parked
+    )
+    events = stack.tracker(conversation)["events"]
+    assert events[-1]["event"] == "pause" or any(e["event"] == "pause" for e in events[-3:])
+    # the bot stays quiet for a paused conversation: an agent will answer
+    assert stack.chat(conversation, "还在吗") == []
 
 
 @pytest.mark.parametrize("message", ["", "   ", "😀😀😀", "我的 app 登不上 pls help", "ｈｅｌｌｏ"])

@@ -1,0 +1,110 @@
+"""What every account-aware action shares: who is asking, and what to do when the backend fails.
+
+An ``AccountAction`` runs ``run_for_customer`` for a verified customer and ``run_anonymous``
+(the published checklist and an invitation to log in) for everyone else; never someone
+else's data. When the payment backend is down or answers nonsense, the customer hears what
+could not be checked, gets the general checklist, and is handed to a person — never a stack
+trace, never silence.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.backend_client import (
+    AuthenticationFailed,
+    BackendClient,
+    BackendError,
+    BackendUnavailable,
+    conversation,
+    get_backend_client,
+)
+from actions.identity import verified_customer_id
+
+logger = logging.getLogger(__name__)
+
+Events = list[dict[str, Any]]
+
+
+def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
+    """The first value of ``entity`` in the latest message."""
+    for item in (tracker.latest_message or {}).get("entities") or []:
+        if item.get("entity") == entity:
+            return item.get("value")
+    return None
+
+
+def hand_off(reason: str) -> Events:
+    """Events that hand the conversation to a person for ``reason`` right after this action."""
+    return [SlotSet("handoff_reason", reason), FollowupAction("action_hand_off")]
+
+
+def ask_if_solved() -> Events:
+    """Events that ask whether the advice solved the problem (a no hands off)."""
+    return [FollowupAction("utter_ask_problem_solved")]
+
+
+class AccountAction(Action):
+    """Base of the diagnostic actions: identity check and backend failure handling."""
+
+    #: the published checklist for an anonymous customer or a backend failure
+    general_response: str = ""
+    #: what could not be checked, for the apology when the backend fails ("您的付款记录")
+    checked_data: str = "您的账户信息"
+
+    async def run_for_customer(
+        self,
+        customer_id: str,
+        backend: BackendClient,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> Events:
+        """The flow for a verified customer."""
+        raise NotImplementedError
+
+    async def run_anonymous(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """The published checklist and an invitation to log in."""
+        dispatcher.utter_message(response=self.general_response)
+        dispatcher.utter_message(response="utter_login_for_account_help")
+        return []
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Dispatches on identity and turns backend failures into a polite handoff."""
+        customer_id = verified_customer_id(tracker)
+        if customer_id is None:
+            return await self.run_anonymous(dispatcher, tracker, domain)
+        try:
+            with conversation(tracker.sender_id):
+                events = await self.run_for_customer(
+                    customer_id, get_backend_client(), dispatcher, tracker, domain
+                )
+        except BackendUnavailable as error:
+            return self._backend_failed(dispatcher, tracker, error)
+        except (AuthenticationFailed, BackendError) as error:
+            # not an outage but a mistake (ours or the backend's): same answer, louder log
+            logger.error("unexpected backend error in %s: %r", self.name(), error)
+            return self._backend_failed(dispatcher, tracker, error)
+        return [SlotSet("customer_id", customer_id), *events]
+
+    def _backend_failed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, error: Exception
+    ) -> Events:
+        logger.warning(
+            "backend unavailable during %s",
+            self.name(),
+            extra={"conversation_id": tracker.sender_id, "error": repr(error)},
+        )
+        dispatcher.utter_message(response="utter_backend_unavailable", checked=self.checked_data)
+        if self.general_response:
+            dispatcher.utter_message(response=self.general_response)
+        return hand_off("backend_unavailable")

@@ -1,0 +1,184 @@
+"""Forgotten passwords and locked logins: send a code to the registered phone or email.
+
+The bot explains the steps, offers to send a verification code to the customer's registered
+phone or email (shown masked), sends it through the backend on confirmation, and points to the
+secure reset page. The customer types the code and the new password on that page only: the
+bot never receives either. The same code unlocks a login locked by wrong passwords.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import (
+    BackendClient,
+    NotEligible,
+    RateLimited,
+    conversation,
+    get_backend_client,
+)
+from actions.common import AccountAction, Events, hand_off
+from actions.identity import verified_customer_id
+
+PASSWORD_RESET = "password_reset"
+UNLOCK = "unlock"
+FORM_SLOTS = ("reset_channel", "reset_purpose", "reset_cancelled", "reset_request_id")
+CANCEL_PHRASES = ("算了", "不用", "不要", "取消", "先不")
+
+
+def channel_choice(text: str) -> str | None:
+    """sms, email, or None for what the customer answered."""
+    lowered = text.lower()
+    if any(word in lowered for word in ("邮箱", "邮件", "email", "mail", "e-mail")):
+        return "email"
+    if any(word in lowered for word in ("手机", "短信", "sms", "电话", "号码")):
+        return "sms"
+    return None
+
+
+def start_reset_form(purpose: str) -> Events:
+    """Events that open password_reset_form for ``purpose``."""
+    return [
+        *[SlotSet(slot, None) for slot in FORM_SLOTS],
+        SlotSet("reset_purpose", purpose),
+        SlotSet("reset_request_id", uuid.uuid4().hex),
+        FollowupAction("password_reset_form"),
+    ]
+
+
+class ActionOfferPasswordReset(AccountAction):
+    """Explains the reset and offers to send the code (frozen accounts go to a person)."""
+
+    general_response = "utter_forgot_password_steps"
+    checked_data = "您的账户状态"
+
+    def name(self) -> str:
+        """Action name used in the domain and rules."""
+        return "action_offer_password_reset"
+
+    async def run_for_customer(
+        self,
+        customer_id: str,
+        backend: BackendClient,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> Events:
+        """Offers the code, or hands a frozen account to a person."""
+        customer = await backend.get_customer(customer_id)
+        if customer.status == "frozen":
+            dispatcher.utter_message(response="utter_account_frozen")
+            return [SlotSet("diagnosis", "account frozen"), *hand_off("account_frozen")]
+        dispatcher.utter_message(response="utter_password_reset_intro")
+        return start_reset_form(PASSWORD_RESET)
+
+
+class ActionAskResetChannel(Action):
+    """Asks where to send the code, with the masked phone and email as buttons."""
+
+    def name(self) -> str:
+        """Called by password_reset_form to ask for reset_channel."""
+        return "action_ask_reset_channel"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """One button per registered contact, and a way out."""
+        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        buttons = []
+        if customer_id:
+            with conversation(tracker.sender_id):
+                customer = await get_backend_client().get_customer(customer_id)
+            buttons.append({"title": f"发到手机 {customer.phone_masked}", "payload": "发到手机"})
+            if customer.email_masked:
+                buttons.append(
+                    {"title": f"发到邮箱 {customer.email_masked}", "payload": "发到邮箱"}
+                )
+        buttons.append({"title": "不用了", "payload": "/deny"})
+        dispatcher.utter_message(response="utter_ask_reset_channel", buttons=buttons)
+        return []
+
+
+class ValidatePasswordResetForm(FormValidationAction):
+    """Understands 手机 / 邮箱 (a plain yes means the phone) and 算了."""
+
+    def name(self) -> str:
+        """Validation action of password_reset_form."""
+        return "validate_password_reset_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Nothing more to ask once the customer cancelled."""
+        return [] if tracker.get_slot("reset_cancelled") else domain_slots
+
+    async def validate_reset_channel(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """sms or email; a yes picks the phone; 算了 cancels."""
+        text = str(value or "").strip()
+        intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+        choice = channel_choice(text)
+        if choice:
+            return {"reset_channel": choice}
+        if intent == "affirm":
+            return {"reset_channel": "sms"}
+        if any(phrase in text for phrase in CANCEL_PHRASES):
+            return {"reset_channel": None, "reset_cancelled": True}
+        dispatcher.utter_message(response="utter_reset_channel_unclear")
+        return {"reset_channel": None}
+
+
+class ActionSendResetCode(Action):
+    """Sends the code through the backend and points to the secure page."""
+
+    def name(self) -> str:
+        """Runs when password_reset_form is complete."""
+        return "action_send_reset_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Sends the code (idempotent per request) and explains the next step."""
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        channel = tracker.get_slot("reset_channel")
+        if tracker.get_slot("reset_cancelled") or not channel or not customer_id:
+            dispatcher.utter_message(response="utter_flow_cancelled")
+            return reset
+        purpose = tracker.get_slot("reset_purpose") or PASSWORD_RESET
+        key = f"{tracker.sender_id}:{tracker.get_slot('reset_request_id')}:{channel}:{purpose}"
+        try:
+            with conversation(tracker.sender_id):
+                challenge = await get_backend_client().send_verification_code(
+                    customer_id, channel=channel, purpose=purpose, idempotency_key=key[:120]
+                )
+        except RateLimited as error:
+            dispatcher.utter_message(
+                response="utter_reset_rate_limited",
+                seconds=max(error.retry_after_seconds, 1),
+            )
+            return reset
+        except NotEligible:
+            dispatcher.utter_message(response="utter_account_frozen")
+            return [*reset, *hand_off("account_frozen")]
+        minutes = max(1, round((challenge.expires_at - challenge.resend_available_at).seconds / 60))
+        dispatcher.utter_message(
+            response="utter_reset_code_sent"
+            if purpose == PASSWORD_RESET
+            else "utter_unlock_code_sent",
+            destination=challenge.destination_masked,
+            reset_url=challenge.reset_url,
+            minutes=minutes,
+        )
+        return [*reset, SlotSet("diagnosis", f"{purpose} code sent by {channel}")]

@@ -1,0 +1,315 @@
+"""Asking for a refund: pick the payment, check the policy, collect a reason, confirm, submit.
+
+A verified customer goes through ``refund_form``: the payment (buttons of their refundable
+payments; a refused one is explained with the policy reason), the reason, and a confirmation
+that states the amount, the route back and when the money arrives. The submission carries an
+idempotency key tied to this request, so a retried action never files a second refund.
+Anonymous customers get the published refund steps and an invitation to log in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from decimal import Decimal
+from typing import Any, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.backend_client import (
+    BackendClient,
+    NotEligible,
+    NotFound,
+    RefundEligibility,
+    Transaction,
+    conversation,
+    get_backend_client,
+)
+from actions.common import AccountAction, Events, entity_value
+from actions.formatting import local_date, local_time, method_label, yuan
+from actions.identity import verified_customer_id
+
+MAX_CHOICES = 5
+FORM_SLOTS = (
+    "refund_transaction_id",
+    "refund_reason",
+    "refund_confirmed",
+    "refund_cancelled",
+    "refund_amount_fen",
+    "refund_request_id",
+)
+CANCEL_PHRASES = ("算了", "不用了", "不退了", "先不退", "取消", "不要退", "不申请了")
+
+# The policy reason behind each refusal, as the customer should hear it.
+REFUSAL_TEXT = {
+    "TRANSACTION_FAILED": "这笔付款没有成功，钱没有扣走，所以不需要退款",
+    "TRANSACTION_PENDING": "这笔付款还在处理中，等结果出来后再看是否需要退款",
+    "TRANSFER_NOT_REFUNDABLE": "转账给个人的款项不支持退款，需要联系收款人退回",
+    "NON_REFUNDABLE_CATEGORY": "这是虚拟商品（如游戏充值、会员），按商家政策购买后不支持退款",
+    "REFUND_IN_PROGRESS": "这笔付款已经有一笔退款在处理中，处理完之前不能再申请",
+    "FULLY_REFUNDED": "这笔付款已经全额退款了",
+    "REFUND_WINDOW_EXPIRED": "已经超过商家的退款期限",
+    "AMOUNT_EXCEEDS_REMAINDER": "申请的金额超过了这笔付款还能退的金额",
+}
+ARRIVAL_TEXT = {
+    "balance": "原路退回余额，审核通过后即时到账",
+    "debit_card": "原路退回{method}，审核通过后 1-3 个工作日到账",
+    "credit_card": "原路退回{method}，审核通过后 3-7 个工作日到账（冲抵信用卡账单）",
+}
+
+
+def refusal_text(eligibility: RefundEligibility) -> str:
+    """Why a refund is refused, in the customer's words; with the deadline when it passed."""
+    text = REFUSAL_TEXT.get(eligibility.reason_code or "", eligibility.reason or "不符合退款规则")
+    if eligibility.reason_code == "REFUND_WINDOW_EXPIRED" and eligibility.refund_deadline_at:
+        text += f"（截止 {local_date(eligibility.refund_deadline_at)}）"
+    return text
+
+
+def arrival_text(eligibility: RefundEligibility) -> str:
+    method = eligibility.payment_method
+    template = ARRIVAL_TEXT.get(method.type, "原路退回")
+    return template.format(method=method_label(method.type, method.bank, method.last4))
+
+
+def refund_button(transaction: Transaction) -> dict[str, str]:
+    title = (
+        f"{local_time(transaction.created_at)} {transaction.payee} {yuan(transaction.amount_fen)}"
+    )
+    return {"title": title, "payload": f'/inform{{"transaction_id":"{transaction.id}"}}'}
+
+
+def requested_amount_fen(tracker: Tracker) -> Optional[int]:
+    """The amount the customer asked back (退50块), in fen, if they named one."""
+    value = entity_value(tracker, "amount")
+    if value is None:
+        return None
+    try:
+        fen = int((Decimal(str(value)) * 100).to_integral_value())
+    except ArithmeticError:
+        return None
+    return fen if fen > 0 else None
+
+
+def idempotency_key(tracker: Tracker, transaction_id: str, amount_fen: Optional[int]) -> str:
+    """One key per refund request of this conversation: retries of the submission reuse it."""
+    request_id = tracker.get_slot("refund_request_id") or ""
+    material = f"{tracker.sender_id}:{request_id}:{transaction_id}:{amount_fen or 'all'}"
+    return hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def reset_form_slots() -> Events:
+    return [SlotSet(slot, None) for slot in FORM_SLOTS]
+
+
+class ActionStartRefund(AccountAction):
+    """Starts ``refund_form`` for a verified customer who has something to refund."""
+
+    general_response = "utter_request_refund_guide"
+    checked_data = "您可以退款的交易"
+
+    def name(self) -> str:
+        """Action name used in the domain and rules."""
+        return "action_start_refund"
+
+    async def run_for_customer(
+        self,
+        customer_id: str,
+        backend: BackendClient,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: dict[str, Any],
+    ) -> Events:
+        """Prefills the payment the customer named, or lists what can be refunded."""
+        start = [
+            *reset_form_slots(),
+            SlotSet("refund_request_id", uuid.uuid4().hex),
+            SlotSet("refund_amount_fen", requested_amount_fen(tracker)),
+        ]
+        transaction_id = entity_value(tracker, "transaction_id")
+        if transaction_id:
+            # the form validates it on activation, with the policy reason if refused
+            return [
+                *start,
+                SlotSet("refund_transaction_id", transaction_id),
+                FollowupAction("refund_form"),
+            ]
+        page = await backend.list_transactions(customer_id, refundable=True, limit=MAX_CHOICES)
+        if not page.items:
+            dispatcher.utter_message(response="utter_no_refundable_transactions")
+            return []
+        return [*start, FollowupAction("refund_form")]
+
+
+class ActionAskRefundTransactionId(Action):
+    """Asks which payment to refund, offering the customer's refundable payments."""
+
+    def name(self) -> str:
+        """Called by refund_form to ask for refund_transaction_id."""
+        return "action_ask_refund_transaction_id"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Utters the question with one button per refundable payment."""
+        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        buttons: list[dict[str, str]] = []
+        if customer_id:
+            with conversation(tracker.sender_id):
+                page = await get_backend_client().list_transactions(
+                    customer_id, refundable=True, limit=MAX_CHOICES
+                )
+            buttons = [refund_button(t) for t in page.items]
+        dispatcher.utter_message(response="utter_ask_refund_transaction_id", buttons=buttons)
+        return []
+
+
+class ActionAskRefundConfirmed(Action):
+    """States what will be refunded, where to and when, and asks to confirm."""
+
+    def name(self) -> str:
+        """Called by refund_form to ask for refund_confirmed."""
+        return "action_ask_refund_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Utters the confirmation question with the facts of the refund."""
+        dispatcher.utter_message(
+            response="utter_ask_refund_confirmed",
+            amount=tracker.get_slot("refund_amount_text") or "",
+            payee=tracker.get_slot("refund_payee") or "",
+            transaction_id=tracker.get_slot("refund_transaction_id") or "",
+            arrival=tracker.get_slot("refund_arrival") or "原路退回",
+        )
+        return []
+
+
+class ValidateRefundForm(FormValidationAction):
+    """Checks the payment against the refund policy, the reason, and cancellation."""
+
+    def name(self) -> str:
+        """Validation action of refund_form."""
+        return "validate_refund_form"
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Nothing more to ask once the customer cancelled."""
+        return [] if tracker.get_slot("refund_cancelled") else domain_slots
+
+    async def validate_refund_transaction_id(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Accepts a payment of this customer that the policy allows to refund."""
+        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        transaction_id = str(value or "").strip().upper()
+        if not customer_id or not transaction_id:
+            return {"refund_transaction_id": None}
+        amount_fen = tracker.get_slot("refund_amount_fen")
+        backend = get_backend_client()
+        try:
+            with conversation(tracker.sender_id):
+                eligibility = await backend.check_refund_eligibility(
+                    customer_id, transaction_id, amount_fen
+                )
+                transaction = await backend.get_transaction(customer_id, transaction_id)
+        except NotFound:
+            dispatcher.utter_message(
+                response="utter_transaction_not_found", transaction_id=transaction_id
+            )
+            return {"refund_transaction_id": None}
+        if not eligibility.eligible:
+            dispatcher.utter_message(
+                response="utter_refund_not_eligible",
+                payee=transaction.payee,
+                amount=yuan(transaction.amount_fen),
+                reason=refusal_text(eligibility),
+            )
+            return {"refund_transaction_id": None, "refund_amount_fen": None}
+        refund_fen = eligibility.requested_fen or eligibility.refundable_fen
+        return {
+            "refund_transaction_id": transaction_id,
+            "refund_amount_fen": refund_fen,
+            "refund_amount_text": yuan(refund_fen),
+            "refund_payee": transaction.payee,
+            "refund_arrival": arrival_text(eligibility),
+            "diagnosis": f"refund eligible: {yuan(refund_fen)} of {transaction_id}",
+        }
+
+    async def validate_refund_reason(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Any short text is a reason; 算了 / 取消 cancels the request."""
+        reason = str(value or "").strip()
+        if any(phrase in reason for phrase in CANCEL_PHRASES) and len(reason) <= 12:
+            return {"refund_reason": None, "refund_cancelled": True}
+        if len(reason) < 2 or reason.startswith("/"):
+            dispatcher.utter_message(response="utter_refund_reason_too_short")
+            return {"refund_reason": None}
+        return {"refund_reason": reason[:200]}
+
+    async def validate_refund_confirmed(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """Yes submits, no cancels."""
+        if value is False:
+            return {"refund_confirmed": False, "refund_cancelled": True}
+        return {"refund_confirmed": bool(value)}
+
+
+class ActionSubmitRefund(Action):
+    """Submits the confirmed refund and says when and where the money comes back."""
+
+    def name(self) -> str:
+        """Runs when refund_form is complete."""
+        return "action_submit_refund"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Files the refund with the request's idempotency key."""
+        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        transaction_id = tracker.get_slot("refund_transaction_id")
+        if tracker.get_slot("refund_cancelled") or not tracker.get_slot("refund_confirmed"):
+            dispatcher.utter_message(response="utter_refund_cancelled")
+            return reset_form_slots()
+        if not customer_id or not transaction_id:
+            dispatcher.utter_message(response="utter_request_refund_guide")
+            return reset_form_slots()
+        amount_fen = tracker.get_slot("refund_amount_fen")
+        backend = get_backend_client()
+        try:
+            with conversation(tracker.sender_id):
+                refund = await backend.submit_refund(
+                    customer_id,
+                    transaction_id,
+                    tracker.get_slot("refund_reason") or "customer request",
+                    amount_fen=amount_fen,
+                    idempotency_key=idempotency_key(tracker, transaction_id, amount_fen),
+                )
+        except NotEligible as error:
+            reason = REFUSAL_TEXT.get(error.code, error.message)
+            dispatcher.utter_message(
+                response="utter_refund_not_eligible", payee="", amount="", reason=reason
+            )
+            return reset_form_slots()
+        dispatcher.utter_message(
+            response="utter_refund_submitted",
+            refund_id=refund.id,
+            amount=yuan(refund.amount_fen),
+            review_due=local_date(refund.review_due_at),
+            arrival=tracker.get_slot("refund_arrival") or "原路退回",
+            arrival_by=local_date(refund.expected_arrival_latest or refund.review_due_at),
+        )
+        return [
+            *reset_form_slots(),
+            SlotSet("diagnosis", f"refund {refund.id} submitted for {transaction_id}"),
+        ]

@@ -1,0 +1,67 @@
+"""Signed customer identity tokens: who is talking, as a front end vouches for it.
+
+An HS256 JWT whose ``sub`` is the eepay customer id, signed with ``CHAT_JWT_SECRET``. Front
+ends that know the customer (the website and app, through their own login; the WeChat channel,
+through the openid binding) send it as ``metadata.customer_token`` with every message. The
+action server verifies it before it reads any account data.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Optional
+
+import jwt
+
+ALGORITHM = "HS256"
+ISSUER = "eepay"
+DEFAULT_TTL_SECONDS = 2 * 60 * 60
+MAX_TTL_SECONDS = 24 * 60 * 60
+DEV_SECRET = "dev-chat-jwt-secret-change-me-in-production"
+
+
+def secret_from_env() -> str:
+    """``CHAT_JWT_SECRET``, or the development default documented in .env.example."""
+    return os.environ.get("CHAT_JWT_SECRET") or DEV_SECRET
+
+
+def mint(
+    customer_id: str,
+    secret: Optional[str] = None,
+    ttl_seconds: int = DEFAULT_TTL_SECONDS,
+    now: Optional[float] = None,
+) -> str:
+    """A token for ``customer_id`` valid for ``ttl_seconds`` (at most 24 hours)."""
+    if not customer_id:
+        raise ValueError("customer_id is required")
+    issued = int(now if now is not None else time.time())
+    claims = {
+        "sub": customer_id,
+        "iss": ISSUER,
+        "iat": issued,
+        "exp": issued + min(ttl_seconds, MAX_TTL_SECONDS),
+    }
+    return jwt.encode(claims, secret or secret_from_env(), algorithm=ALGORITHM)
+
+
+def verify(token: object, secret: Optional[str] = None) -> Optional[str]:
+    """The customer id of a valid token; None for a missing, forged, expired or odd one."""
+    if not isinstance(token, str) or not token or len(token) > 4096:
+        return None
+    try:
+        claims = jwt.decode(
+            token,
+            secret or secret_from_env(),
+            algorithms=[ALGORITHM],
+            issuer=ISSUER,
+            options={"require": ["sub", "exp", "iat"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    customer_id = claims.get("sub")
+    if not isinstance(customer_id, str) or not customer_id:
+        return None
+    if claims["exp"] - claims["iat"] > MAX_TTL_SECONDS:
+        return None  # a token nobody of ours would mint
+    return customer_id

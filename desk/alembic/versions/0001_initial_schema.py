@@ -1,0 +1,171 @@
+"""Initial schema: agents and sessions, tickets with their history, transcripts, customers.
+
+Revision ID: 0001
+Revises:
+Create Date: 2026-11-26
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0001"
+down_revision = None
+branch_labels = None
+depends_on = None
+
+OPEN = sa.text("status IN ('waiting', 'assigned')")
+
+
+def upgrade() -> None:
+    op.create_table(
+        "agents",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("username", sa.String(length=64), nullable=False),
+        sa.Column("display_name", sa.String(length=64), nullable=False),
+        sa.Column("role", sa.String(length=16), nullable=False),
+        sa.Column("password_hash", sa.String(length=255), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("failed_logins", sa.Integer(), nullable=False),
+        sa.Column("locked_until", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_login_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("last_seen_at", sa.DateTime(timezone=True), nullable=True),
+        sa.CheckConstraint("role IN ('agent', 'supervisor')", name=op.f("ck_agents_role")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agents")),
+        sa.UniqueConstraint("username", name=op.f("uq_agents_username")),
+    )
+    op.create_table(
+        "customers",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("name", sa.String(length=64), nullable=True),
+        sa.Column("phone_masked", sa.String(length=32), nullable=True),
+        sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("failed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_customers")),
+    )
+    op.create_table(
+        "transcript_turns",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("conversation_id", sa.String(length=255), nullable=False),
+        sa.Column("event_key", sa.String(length=64), nullable=False),
+        sa.Column("event_ts", sa.Float(), nullable=False),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("sender", sa.String(length=8), nullable=False),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("agent_name", sa.String(length=64), nullable=True),
+        sa.CheckConstraint(
+            "sender IN ('user', 'bot', 'agent')", name=op.f("ck_transcript_turns_sender")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_transcript_turns")),
+        sa.UniqueConstraint("conversation_id", "event_key", name="uq_transcript_turns_event"),
+    )
+    op.create_index(
+        "ix_transcript_turns_conversation", "transcript_turns", ["conversation_id", "event_ts"]
+    )
+    op.create_index("ix_transcript_turns_sent", "transcript_turns", ["sent_at"])
+    op.create_table(
+        "agent_sessions",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
+        sa.Column("csrf_token", sa.String(length=64), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_used_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint("kind IN ('api', 'web')", name=op.f("ck_agent_sessions_kind")),
+        sa.ForeignKeyConstraint(
+            ["agent_id"],
+            ["agents.id"],
+            name=op.f("fk_agent_sessions_agent_id_agents"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_agent_sessions")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_agent_sessions_token_digest")),
+    )
+    op.create_index("ix_agent_sessions_agent", "agent_sessions", ["agent_id"])
+    op.create_index("ix_agent_sessions_expires", "agent_sessions", ["expires_at"])
+    op.create_table(
+        "tickets",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("conversation_id", sa.String(length=255), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        sa.Column("customer_id", sa.String(length=32), nullable=True),
+        sa.Column("language", sa.String(length=16), nullable=False),
+        sa.Column("reason", sa.String(length=64), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("priority", sa.String(length=8), nullable=False),
+        sa.Column("priority_rank", sa.SmallInteger(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("summary", sa.JSON(), nullable=False),
+        sa.Column("summary_text", sa.Text(), nullable=False),
+        sa.Column("transaction_id", sa.String(length=64), nullable=True),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("resolution", sa.String(length=16), nullable=True),
+        sa.Column("handoff_count", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("claimed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("resolved_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "priority IN ('urgent', 'high', 'normal')", name=op.f("ck_tickets_priority")
+        ),
+        sa.CheckConstraint(
+            "resolution IN ('returned_to_bot', 'closed')", name=op.f("ck_tickets_resolution")
+        ),
+        sa.CheckConstraint(
+            "status IN ('waiting', 'assigned', 'resolved')", name=op.f("ck_tickets_status")
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_tickets_agent_id_agents")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_tickets")),
+    )
+    op.create_index("ix_tickets_conversation", "tickets", ["conversation_id"])
+    op.create_index("ix_tickets_created", "tickets", ["created_at"])
+    op.create_index("ix_tickets_customer", "tickets", ["customer_id"])
+    op.create_index("ix_tickets_queue", "tickets", ["status", "priority_rank", "created_at"])
+    op.create_index("ix_tickets_transaction", "tickets", ["transaction_id"])
+    op.create_index(
+        "uq_tickets_open_conversation",
+        "tickets",
+        ["conversation_id"],
+        unique=True,
+        sqlite_where=OPEN,
+        postgresql_where=OPEN,
+    )
+    op.create_table(
+        "ticket_events",
+        sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+        sa.Column("ticket_id", sa.Integer(), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("agent_id", sa.Integer(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("data", sa.JSON(), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.CheckConstraint(
+            "kind IN ('created', 'handoff_again', 'claimed', 'reassigned', 'message', 'note', "
+            "'resolved')",
+            name=op.f("ck_ticket_events_kind"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["agent_id"], ["agents.id"], name=op.f("fk_ticket_events_agent_id_agents")
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["tickets.id"],
+            name=op.f("fk_ticket_events_ticket_id_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_events")),
+    )
+    op.create_index("ix_ticket_events_ticket", "ticket_events", ["ticket_id", "id"])
+
+
+def downgrade() -> None:
+    op.drop_table("ticket_events")
+    op.drop_table("tickets")
+    op.drop_table("agent_sessions")
+    op.drop_table("transcript_turns")
+    op.drop_table("customers")
+    op.drop_table("agents")

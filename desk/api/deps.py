@@ -1,0 +1,51 @@
+"""Dependencies shared by the routes: the service context and who is calling."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from desk.core.errors import AuthRequiredError
+from desk.core.security import bearer_token, tokens_match
+from desk.models.enums import SessionKind
+from desk.services import sessions
+from desk.services.context import ServiceContext
+from desk.services.principal import Principal
+
+# Documents the bearer token in OpenAPI; the dependencies below enforce it.
+bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/login")
+
+
+def get_ctx(request: Request) -> ServiceContext:
+    """The service context of the running app."""
+    return request.app.state.ctx
+
+
+def require_agent(
+    request: Request,
+    ctx: ServiceContext = Depends(get_ctx),
+    _credentials: Optional[HTTPAuthorizationCredentials] = Depends(bearer_scheme),
+) -> Principal:
+    """The agent of the request's bearer token (401 AUTH_REQUIRED / INVALID_TOKEN)."""
+    token = bearer_token(request.headers.get("authorization"))
+    if token is None:
+        raise AuthRequiredError(
+            "Sign in first: send 'Authorization: Bearer <token>' with a token from POST /api/login."
+        )
+    principal = sessions.resolve(ctx, token, SessionKind.API)
+    if principal is None:
+        raise AuthRequiredError(
+            "The token is invalid or has expired; sign in again.", code="INVALID_TOKEN"
+        )
+    return principal
+
+
+def require_service(request: Request, ctx: ServiceContext = Depends(get_ctx)) -> None:
+    """The action server's DESK_SERVICE_TOKEN (compared in constant time)."""
+    authorization = request.headers.get("authorization")
+    if not tokens_match(bearer_token(authorization), ctx.settings.service_token):
+        if authorization:
+            raise AuthRequiredError("The service token is wrong.", code="INVALID_TOKEN")
+        raise AuthRequiredError("Send the service token as 'Authorization: Bearer <token>'.")

@@ -1,0 +1,51 @@
+"""Sign in and out of the API."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from desk.api.deps import get_ctx, require_agent
+from desk.core.security import bearer_token
+from desk.models.enums import SessionKind
+from desk.schemas.auth import LoginIn, LoginOut, MeOut
+from desk.schemas.common import ErrorOut
+from desk.services import agents, sessions
+from desk.services.context import ServiceContext
+from desk.services.principal import Principal
+
+router = APIRouter(prefix="/api", tags=["auth"])
+
+
+@router.post(
+    "/login",
+    response_model=LoginOut,
+    summary="Sign in: a bearer token for the API",
+    responses={
+        401: {"model": ErrorOut, "description": "Wrong username or password"},
+        429: {"model": ErrorOut, "description": "Locked after too many wrong passwords"},
+    },
+)
+def login(body: LoginIn, ctx: ServiceContext = Depends(get_ctx)) -> LoginOut:
+    """Exchange a username and password for a token (``Authorization: Bearer <token>``)."""
+    agent = agents.authenticate(ctx, body.username, body.password)
+    token, _principal = sessions.create_session(ctx, agent.id, SessionKind.API)
+    return LoginOut(token=token, expires_at=sessions.expires_at(ctx, token))
+
+
+@router.post("/logout", status_code=204, summary="End this token's session")
+def logout(
+    request: Request,
+    _principal: Principal = Depends(require_agent),
+    ctx: ServiceContext = Depends(get_ctx),
+) -> Response:
+    """The token stops working at once."""
+    sessions.revoke(ctx, bearer_token(request.headers.get("authorization")))
+    return Response(status_code=204)
+
+
+@router.get("/me", response_model=MeOut, summary="The signed-in agent")
+def me(principal: Principal = Depends(require_agent)) -> MeOut:
+    """Username, display name (what customers see) and role."""
+    return MeOut(
+        username=principal.username, display_name=principal.display_name, role=principal.role
+    )

@@ -1,0 +1,141 @@
+"""Desk command line: ``python -m desk.cli <command>``.
+
+migrate                                   upgrade the database to the latest schema
+create-agent --username U --display-name N [--role agent|supervisor]
+                                          create an account; the password is asked for twice
+                                          (or read as one line from stdin when it is not a TTY)
+set-password --username U                 replace a password (ends the account's sessions)
+disable-agent --username U / enable-agent --username U
+list-agents                               every account with its role
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from typing import Optional
+
+from desk.core.clock import Clock
+from desk.core.errors import ApiError
+from desk.core.settings import Settings
+from desk.db import Database, run_migrations
+from desk.models.enums import Role
+from desk.services import agents
+from desk.services.context import ServiceContext
+
+
+def _context() -> ServiceContext:
+    settings = Settings()
+    db = Database(str(settings.database_url))
+    run_migrations(db.engine)
+    return ServiceContext.create(settings, db=db, clock=Clock())
+
+
+def read_password(prompt: str = "Password: ") -> str:
+    """Ask twice on a terminal; read one line from a pipe (for scripts and tests)."""
+    if not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        if not line:
+            raise ValueError("no password on stdin")
+        return line.rstrip("\r\n")
+    first = getpass.getpass(prompt)
+    if getpass.getpass("Repeat the password: ") != first:
+        raise ValueError("the passwords do not match")
+    return first
+
+
+def _cmd_migrate(_args: argparse.Namespace) -> str:
+    settings = Settings()
+    db = Database(str(settings.database_url))
+    run_migrations(db.engine)
+    db.dispose()
+    return "database is at the latest schema"
+
+
+def _cmd_create_agent(args: argparse.Namespace) -> str:
+    password = read_password()
+    ctx = _context()
+    try:
+        agent = agents.create_agent(ctx, args.username, args.display_name, args.role, password)
+    finally:
+        ctx.close()
+    return f"created {agent.role} {agent.username} ({agent.display_name})"
+
+
+def _cmd_set_password(args: argparse.Namespace) -> str:
+    password = read_password("New password: ")
+    ctx = _context()
+    try:
+        agent = agents.set_password(ctx, args.username, password)
+    finally:
+        ctx.close()
+    return f"password of {agent.username} changed; its sessions were ended"
+
+
+def _cmd_set_active(args: argparse.Namespace) -> str:
+    ctx = _context()
+    try:
+        agent = agents.set_active(ctx, args.username, args.active)
+    finally:
+        ctx.close()
+    return f"{agent.username} is {'enabled' if agent.is_active else 'disabled'}"
+
+
+def _cmd_list_agents(_args: argparse.Namespace) -> str:
+    ctx = _context()
+    try:
+        rows = agents.list_agents(ctx)
+    finally:
+        ctx.close()
+    if not rows:
+        return "no accounts"
+    return "\n".join(
+        f"{a.username}\t{a.role}\t{'active' if a.is_active else 'disabled'}\t{a.display_name}"
+        for a in rows
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the desk CLI."""
+    parser = argparse.ArgumentParser(
+        prog="python -m desk.cli",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("migrate", help="upgrade the schema").set_defaults(run=_cmd_migrate)
+    create = commands.add_parser("create-agent", help="create an agent or supervisor account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--display-name", required=True, help="shown to customers")
+    create.add_argument("--role", choices=[role.value for role in Role], default=Role.AGENT.value)
+    create.set_defaults(run=_cmd_create_agent)
+    password = commands.add_parser("set-password", help="replace an account's password")
+    password.add_argument("--username", required=True)
+    password.set_defaults(run=_cmd_set_password)
+    disable = commands.add_parser("disable-agent", help="disable an account")
+    disable.add_argument("--username", required=True)
+    disable.set_defaults(run=_cmd_set_active, active=False)
+    enable = commands.add_parser("enable-agent", help="enable an account again")
+    enable.add_argument("--username", required=True)
+    enable.set_defaults(run=_cmd_set_active, active=True)
+    commands.add_parser("list-agents", help="list accounts").set_defaults(run=_cmd_list_agents)
+    return parser
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    """Run one command; exit status 0 on success, 1 on a refused request, 2 on bad input."""
+    args = build_parser().parse_args(argv)
+    try:
+        print(args.run(args))
+    except ApiError as error:
+        print(f"error {error.code}: {error.message}", file=sys.stderr)
+        return 1
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Cross-cutting pieces of the desk: settings, security, errors, clock, logging, masking."""

@@ -1,0 +1,131 @@
+"""The desk's one typed settings object, read from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseSettings, Field, validator
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "desk.db"
+DEV_SERVICE_TOKEN = "dev-desk-service-token"
+DEV_ADMIN_USER = "admin"
+DEV_ADMIN_PASSWORD = "dev-desk-admin-2026"
+MIN_PASSWORD_LENGTH = 10
+
+
+class Settings(BaseSettings):
+    """Every knob of the agent desk.
+
+    Environment variables carry the `DESK_` prefix (DESK_PORT, DESK_SERVICE_TOKEN, ...); the
+    database URL falls back to `DATABASE_URL`. The Rasa and backend settings are shared with the
+    other services under their own names (RASA_URL, RASA_TOKEN, BACKEND_URL, BACKEND_API_TOKEN).
+    """
+
+    host: str = "127.0.0.1"
+    port: int = Field(8200, ge=1, le=65535)
+    database_url: Optional[str] = Field(None, env=["DESK_DATABASE_URL", "DATABASE_URL"])
+    log_level: str = "INFO"
+
+    # The action server's token for /api/internal/handoffs.
+    service_token: str = Field(DEV_SERVICE_TOKEN, min_length=16)
+    # The supervisor created on start when no account of this name exists.
+    admin_user: str = Field(DEV_ADMIN_USER, min_length=1, max_length=64)
+    admin_password: str = Field(DEV_ADMIN_PASSWORD, min_length=MIN_PASSWORD_LENGTH)
+
+    # Rasa's HTTP API (transcripts, agent replies, return to bot). The token never leaves the
+    # server side.
+    rasa_url: str = Field("http://127.0.0.1:5005", env="RASA_URL")
+    rasa_token: str = Field("dev-rasa-token", env="RASA_TOKEN")
+    rasa_timeout_seconds: float = Field(15.0, gt=0, le=120)
+
+    # The payment backend, for the customer's masked phone on the queue.
+    backend_url: str = Field("http://127.0.0.1:8100", env="BACKEND_URL")
+    backend_api_token: str = Field("dev-backend-token", env="BACKEND_API_TOKEN")
+    backend_timeout_seconds: float = Field(3.0, gt=0, le=30)
+    customer_cache_ttl_seconds: int = Field(3600, ge=0)
+
+    # Working hours of the human agents: ranges "HH:MM-HH:MM[,HH:MM-HH:MM]", ISO weekdays
+    # ("1-7" every day, "1-5" Monday to Friday), in this time zone.
+    working_hours: str = "09:00-21:00"
+    working_days: str = "1-7"
+    timezone: str = "Asia/Shanghai"
+    # Estimated wait: average handling time of recent tickets, this default until there are
+    # enough of them.
+    default_handling_minutes: float = Field(5.0, gt=0, le=240)
+
+    # Sessions.
+    session_ttl_minutes: int = Field(12 * 60, ge=5)
+    session_idle_minutes: int = Field(120, ge=5)
+    api_token_ttl_minutes: int = Field(12 * 60, ge=5)
+    cookie_secure: bool = True
+    login_max_failures: int = Field(5, ge=1)
+    login_lockout_seconds: int = Field(300, ge=1)
+
+    # Live updates and background work.
+    poll_interval_seconds: float = Field(3.0, ge=1, le=60)
+    sync_interval_seconds: float = Field(5.0, ge=0)
+
+    # Request hygiene.
+    max_body_bytes: int = Field(64 * 1024, ge=1024)
+
+    # argon2id parameters (RFC 9106 low-memory profile by default).
+    argon2_time_cost: int = Field(3, ge=1)
+    argon2_memory_cost_kib: int = Field(65536, ge=8)
+    argon2_parallelism: int = Field(4, ge=1)
+
+    # Start-up behaviour of `python -m desk`.
+    migrate_on_start: bool = True
+    create_admin_on_start: bool = True
+
+    class Config:
+        env_prefix = "DESK_"
+        case_sensitive = False
+
+    @validator("database_url", always=True)
+    def _default_database_url(cls, value: Optional[str]) -> str:
+        if value:
+            return value
+        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+    @validator("rasa_url", "backend_url")
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @validator("working_hours")
+    def _valid_hours(cls, value: str) -> str:
+        from desk.core.hours import parse_ranges
+
+        parse_ranges(value)
+        return value
+
+    @validator("working_days")
+    def _valid_days(cls, value: str) -> str:
+        from desk.core.hours import parse_days
+
+        parse_days(value)
+        return value
+
+    @validator("timezone")
+    def _valid_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(value)
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True when the configured database is SQLite."""
+        return str(self.database_url).startswith("sqlite")
+
+
+def ensure_sqlite_directory(database_url: str) -> None:
+    """Create the parent directory of a file-based SQLite database if it is missing."""
+    prefix = "sqlite:///"
+    if not database_url.startswith(prefix):
+        return
+    path = database_url[len(prefix) :].split("?", 1)[0]
+    if not path or path == ":memory:":
+        return
+    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)

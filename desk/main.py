@@ -1,0 +1,94 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Optional
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from desk import __version__
+from desk.api import pages
+from desk.api.routes import auth, handoffs, health, internal
+from desk.api.web import STATIC_DIR, Pages
+from desk.core.clock import Clock
+from desk.core.errors import install_error_handlers
+from desk.core.logging import configure_logging
+from desk.core.middleware import AccessLogMiddleware, BodyLimitMiddleware, SecurityHeadersMiddleware
+from desk.core.settings import Settings
+from desk.db import Database
+from desk.services.context import ServiceContext
+from desk.services.worker import SyncWorker
+
+DESCRIPTION = """
+The eepay agent desk. Agents sign in with `POST /api/login` and send
+`Authorization: Bearer <token>` on every other `/api` call. The action server hands
+conversations over with `POST /api/internal/handoffs` and `DESK_SERVICE_TOKEN`.
+Errors are `{"code": "...", "message": "..."}`; times are ISO 8601 in UTC.
+"""
+
+
+def create_app(
+    settings: Optional[Settings] = None,
+    *,
+    clock: Optional[Clock] = None,
+    database: Optional[Database] = None,
+    rasa_transport: Optional[httpx.BaseTransport] = None,
+    backend_transport: Optional[httpx.BaseTransport] = None,
+) -> FastAPI:
+    """Build the desk app; the database must already be migrated (see ``python -m desk``)."""
+    settings = settings or Settings()
+    configure_logging(settings.log_level)
+    ctx = ServiceContext.create(
+        settings,
+        db=database,
+        clock=clock,
+        rasa_transport=rasa_transport,
+        backend_transport=backend_transport,
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        worker = None
+        if settings.sync_interval_seconds > 0:
+            worker = SyncWorker(ctx, settings.sync_interval_seconds)
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            ctx.rasa.close()
+            ctx.directory.close()
+            if database is None:
+                ctx.db.dispose()
+
+    # No public OpenAPI pages: everything but sign-in and /healthz needs a session.
+    app = FastAPI(
+        title="eepay agent desk",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.settings = settings
+    app.state.ctx = ctx
+    app.state.pages = Pages(settings)
+
+    install_error_handlers(app, app.state.pages.error_page)
+    app.include_router(health.router)
+    app.include_router(auth.router)
+    app.include_router(internal.router)
+    app.include_router(handoffs.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(AccessLogMiddleware)
+    return app

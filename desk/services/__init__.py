@@ -1,0 +1,1 @@
+"""Domain logic of the desk: agents and sessions, tickets, transcripts, search, export."""

@@ -1,0 +1,79 @@
+"""Client of the payment backend's customer profile (``GET /v1/customers/{id}``).
+
+The desk only needs who the customer is on the queue: the name and the phone number the
+backend already masks. The answer is cached in the desk database (see services/customers.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from typing import Optional
+from urllib.parse import quote
+
+import httpx
+
+logger = logging.getLogger("desk.directory")
+
+CUSTOMER_ID_RE = re.compile(r"^u\d{4,12}$")
+
+
+class DirectoryUnavailable(Exception):
+    """The backend could not be reached or answered with an error."""
+
+
+@dataclass(frozen=True)
+class CustomerProfile:
+    """The part of a customer profile the desk shows."""
+
+    id: str
+    name: Optional[str]
+    phone_masked: Optional[str]
+
+
+class CustomerDirectory:
+    """Synchronous client of the backend's customer endpoint; safe to share between threads."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_token: str,
+        *,
+        timeout_seconds: float = 3.0,
+        transport: Optional[httpx.BaseTransport] = None,
+    ) -> None:
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"),
+            timeout=httpx.Timeout(timeout_seconds, connect=min(1.0, timeout_seconds)),
+            transport=transport,
+            headers={"Authorization": f"Bearer {api_token}", "User-Agent": "eepay-desk"},
+        )
+
+    def fetch(self, customer_id: str) -> Optional[CustomerProfile]:
+        """The customer's profile; None when the backend does not know the id."""
+        if not CUSTOMER_ID_RE.match(customer_id):
+            return None
+        try:
+            response = self._http.get(f"/v1/customers/{quote(customer_id, safe='')}")
+        except httpx.HTTPError as error:
+            raise DirectoryUnavailable(type(error).__name__) from error
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 400:
+            raise DirectoryUnavailable(f"status {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise DirectoryUnavailable("not JSON") from error
+        return CustomerProfile(
+            id=customer_id,
+            name=body.get("name") if isinstance(body.get("name"), str) else None,
+            phone_masked=body.get("phone_masked")
+            if isinstance(body.get("phone_masked"), str)
+            else None,
+        )
+
+    def close(self) -> None:
+        """Close the pooled connections."""
+        self._http.close()

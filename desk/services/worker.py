@@ -1,0 +1,77 @@
+"""Background work of a running desk: keep open transcripts and customers fresh, purge sessions.
+
+One daemon thread per process. Every ``DESK_SYNC_INTERVAL_SECONDS`` it reads the Rasa tracker
+of each open ticket (so the saved copy and search follow the conversation even when nobody has
+it open) and of tickets resolved in the last ``RECENT`` (the bot's greeting back or closing
+message), refreshes customer profiles that are due, and every so often deletes expired
+sessions. Failures are logged and retried on the next round.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+
+from sqlalchemy import or_, select
+
+from desk.models import Ticket
+from desk.models.enums import OPEN_STATUSES
+from desk.services import customers, sessions, transcripts
+from desk.services.context import ServiceContext
+
+logger = logging.getLogger("desk.worker")
+
+RECENT = timedelta(minutes=15)
+PURGE_EVERY_ROUNDS = 120
+
+
+def conversations_to_follow(ctx: ServiceContext, limit: int = 200) -> list[str]:
+    """Conversations of open tickets and of tickets resolved recently."""
+    since = ctx.now() - RECENT
+    with ctx.db.session() as session:
+        return list(
+            session.execute(
+                select(Ticket.conversation_id)
+                .where(or_(Ticket.status.in_(OPEN_STATUSES), Ticket.resolved_at >= since))
+                .distinct()
+                .limit(limit)
+            ).scalars()
+        )
+
+
+def run_once(ctx: ServiceContext, *, purge: bool = False) -> None:
+    """One round of the background work."""
+    for conversation_id in conversations_to_follow(ctx):
+        transcripts.sync(ctx, conversation_id)
+    customers.refresh_due(ctx)
+    if purge:
+        sessions.purge_expired(ctx)
+
+
+class SyncWorker:
+    """The daemon thread that calls :func:`run_once` on an interval."""
+
+    def __init__(self, ctx: ServiceContext, interval_seconds: float) -> None:
+        self.ctx = ctx
+        self.interval = interval_seconds
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="desk-sync", daemon=True)
+
+    def start(self) -> None:
+        """Start the thread."""
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Ask the thread to finish its round and wait for it."""
+        self._stop.set()
+        self._thread.join(timeout)
+
+    def _run(self) -> None:
+        rounds = 0
+        while not self._stop.wait(self.interval):
+            rounds += 1
+            try:
+                run_once(self.ctx, purge=rounds % PURGE_EVERY_ROUNDS == 1)
+            except Exception:
+                logger.exception("background sync round failed")

@@ -1,0 +1,101 @@
+"""action_diagnose_payment_failure against the demo customers' real data."""
+
+from __future__ import annotations
+
+from actions.payment_failed import ActionDiagnosePaymentFailure
+
+from .conftest import entity, followup, make_tracker, responses, run_action, said, slot_events
+
+ACTION = ActionDiagnosePaymentFailure()
+
+
+async def test_u1001_hears_balance_against_amount():
+    dispatcher, events = await run_action(ACTION, make_tracker("我付款失败了", customer="u1001"))
+    text = said(dispatcher)
+    assert "¥35.20" in text and "¥199.00" in text and "星巴克" in text
+    assert "¥163.80" in text  # the shortfall
+    assert slot_events(events)["transaction_id"] == "T202611200001"
+    assert "INSUFFICIENT_BALANCE" in slot_events(events)["diagnosis"]
+    assert followup(events) == "utter_ask_problem_solved"
+
+
+async def test_u1002_hears_the_single_payment_limit_and_another_card():
+    dispatcher, events = await run_action(ACTION, make_tracker("付不了款", customer="u1002"))
+    text = said(dispatcher)
+    assert "¥2,000.00" in text and "¥3,299.00" in text and "京东" in text
+    assert "工商银行" in text  # the debit card that can carry the amount
+    assert followup(events) == "utter_ask_problem_solved"
+
+
+async def test_u1003_is_told_to_check_the_payee():
+    dispatcher, _ = await run_action(ACTION, make_tracker("转账失败", customer="u1003"))
+    assert responses(dispatcher) == ["utter_diagnosis_invalid_payee"]
+    assert "¥500.00" in said(dispatcher)
+
+
+async def test_u1006_pending_payment_warns_against_paying_twice():
+    dispatcher, _ = await run_action(ACTION, make_tracker("付款一直转圈", customer="u1006"))
+    text = said(dispatcher)
+    assert "处理中" in text and "不要重复付款" in text and "¥1,200.00" in text
+
+
+async def test_u1008_risk_control_goes_to_a_person():
+    dispatcher, events = await run_action(ACTION, make_tracker("付款失败", customer="u1008"))
+    assert "utter_diagnosis_needs_agent" in responses(dispatcher)
+    assert slot_events(events)["handoff_reason"] == "risk_control"
+    assert followup(events) == "action_hand_off"
+
+
+async def test_u1009_expired_card_suggests_the_debit_card():
+    dispatcher, _ = await run_action(ACTION, make_tracker("付款失败", customer="u1009"))
+    text = said(dispatcher)
+    assert "已过期" in text and "中国银行" in text
+
+
+async def test_named_transaction_is_used_and_someone_elses_is_not_found():
+    tracker = make_tracker(
+        "T202611210002 怎么失败了",
+        customer="u1002",
+        entities=[entity("transaction_id", "T202611210002")],
+    )
+    dispatcher, _ = await run_action(ACTION, tracker)
+    assert "utter_diagnosis_limit_exceeded" in responses(dispatcher)
+
+    # u1001 asks about u1002's payment: not found, never someone else's data
+    tracker = make_tracker(
+        "T202611210002", customer="u1001", entities=[entity("transaction_id", "T202611210002")]
+    )
+    dispatcher, _ = await run_action(ACTION, tracker)
+    assert responses(dispatcher)[0] == "utter_transaction_not_found"
+    assert "京东" not in said(dispatcher)
+
+
+async def test_customer_without_failed_payments_gets_the_checklist():
+    dispatcher, events = await run_action(ACTION, make_tracker("付款失败", customer="u1005"))
+    assert responses(dispatcher) == [
+        "utter_no_failed_payment_found",
+        "utter_payment_failed_checklist",
+    ]
+    assert followup(events) == "utter_ask_problem_solved"
+
+
+async def test_anonymous_and_forged_tokens_get_the_general_checklist():
+    for tracker in (
+        make_tracker("付款失败", customer=None),
+        make_tracker("付款失败", customer="u1001", token="not-a-token"),
+    ):
+        dispatcher, events = await run_action(ACTION, tracker)
+        assert responses(dispatcher) == [
+            "utter_payment_failed_checklist",
+            "utter_login_for_account_help",
+        ]
+        assert "customer_id" not in slot_events(events)
+
+
+async def test_backend_down_apologises_with_the_checklist_and_hands_off(monkeypatch):
+    monkeypatch.setenv("BACKEND_URL", "http://127.0.0.1:9")  # nothing listens there
+    dispatcher, events = await run_action(ACTION, make_tracker("付款失败", customer="u1001"))
+    assert responses(dispatcher) == ["utter_backend_unavailable", "utter_payment_failed_checklist"]
+    assert "付款记录" in said(dispatcher)
+    assert slot_events(events)["handoff_reason"] == "backend_unavailable"
+    assert followup(events) == "action_hand_off"

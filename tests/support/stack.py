@@ -1,0 +1,158 @@
+"""Start the project's services for end-to-end tests, each as the Procfile starts it.
+
+Every service gets a free port and a workdir-local SQLite database unless told otherwise, so
+tests never touch a developer's running instance or its data. Use the functions as context
+managers (``with start_backend(...) as backend:``) or call ``.start()``/``.stop()``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from tests.support.processes import ROOT, VENV_BIN, ServiceProcess, free_port
+
+MODEL = ROOT / "models" / "eepay.tar.gz"
+RASA_TOKEN = "e2e-rasa-token"
+BACKEND_TOKEN = "e2e-backend-token"
+CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
+
+
+@dataclass
+class Service:
+    """A started service: its base URL, its process, and the settings it was given."""
+
+    url: str
+    process: ServiceProcess
+    env: dict[str, str] = field(default_factory=dict)
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.process.stop()
+
+    def stop(self) -> None:
+        self.process.stop()
+
+
+def common_env() -> dict[str, str]:
+    """Settings every service of one test stack shares."""
+    return {
+        "RASA_TOKEN": RASA_TOKEN,
+        "BACKEND_API_TOKEN": BACKEND_TOKEN,
+        "CHAT_JWT_SECRET": CHAT_JWT_SECRET,
+        "TF_CPP_MIN_LOG_LEVEL": "3",
+        "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    }
+
+
+def start_backend(workdir: Path, extra_env: dict[str, str] | None = None) -> Service:
+    """The payment backend sandbox with fresh demo data (test endpoints enabled)."""
+    port = free_port()
+    env = {
+        **common_env(),
+        "BACKEND_PORT": str(port),
+        "BACKEND_DATABASE_URL": f"sqlite:///{workdir / 'backend.db'}",
+        "BACKEND_ENABLE_TEST_ENDPOINTS": "1",
+        "BACKEND_ARGON2_TIME_COST": "1",
+        "BACKEND_ARGON2_MEMORY_COST_KIB": "8192",
+        **(extra_env or {}),
+    }
+    process = ServiceProcess(
+        "backend",
+        [str(VENV_BIN / "python"), "-m", "backend"],
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+        ready=lambda r: r.status_code == 200,
+        env=env,
+    ).start()
+    return Service(f"http://127.0.0.1:{port}", process, env)
+
+
+def start_actions(extra_env: dict[str, str] | None = None) -> Service:
+    """The action server (``rasa run actions``)."""
+    port = free_port()
+    env = {**common_env(), **(extra_env or {})}
+    process = ServiceProcess(
+        "actions",
+        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        ready_url=f"http://127.0.0.1:{port}/health",
+        ready=lambda r: r.status_code == 200,
+        env=env,
+    ).start()
+    return Service(f"http://127.0.0.1:{port}", process, env)
+
+
+def start_rasa(
+    workdir: Path,
+    action_url: str,
+    credentials: Path | None = None,
+    extra_env: dict[str, str] | None = None,
+    endpoints_extra: str = "",
+) -> Service:
+    """The Rasa server with the project's model, endpoints and channels.
+
+    ``action_url`` is the action server's base URL; the tracker store is a SQLite file in
+    ``workdir`` (``env["RASA_DATABASE_URL"]``) unless ``extra_env`` says otherwise.
+    """
+    if not MODEL.exists():
+        raise RuntimeError(f"{MODEL} missing: run `make train` (make test does)")
+    port = free_port()
+    endpoints = workdir / f"endpoints-{port}.yml"
+    endpoints.write_text(
+        (ROOT / "endpoints.yml")
+        .read_text()
+        .replace("http://127.0.0.1:5055/webhook", f"{action_url}/webhook")
+        + endpoints_extra
+    )
+    env = {
+        **common_env(),
+        "RASA_DATABASE_URL": f"sqlite:///{workdir / 'rasa.db'}",
+        **(extra_env or {}),
+    }
+    process = ServiceProcess(
+        "rasa",
+        [
+            str(VENV_BIN / "rasa"),
+            "run",
+            "--model",
+            str(MODEL),
+            "--enable-api",
+            "--auth-token",
+            RASA_TOKEN,
+            "--cors",
+            "*",
+            "--port",
+            str(port),
+            "--endpoints",
+            str(endpoints),
+            "--credentials",
+            str(credentials or ROOT / "credentials.yml"),
+        ],  # fmt: skip
+        ready_url=f"http://127.0.0.1:{port}/status?token={RASA_TOKEN}",
+        ready=lambda r: r.status_code == 200,
+        env=env,
+        timeout=300,
+    ).start()
+    return Service(f"http://127.0.0.1:{port}", process, env)
+
+
+def chat(rasa: Service, sender: str, message: str, metadata: dict | None = None) -> list[dict]:
+    """One customer turn over the REST channel; the bot's replies."""
+    body: dict = {"sender": sender, "message": message}
+    if metadata is not None:
+        body["metadata"] = metadata
+    reply = httpx.post(f"{rasa.url}/webhooks/rest/webhook", json=body, timeout=60)
+    reply.raise_for_status()
+    return reply.json()
+
+
+def tracker(rasa: Service, sender: str) -> dict:
+    """The conversation's tracker through Rasa's HTTP API."""
+    reply = httpx.get(
+        f"{rasa.url}/conversations/{sender}/tracker", params={"token": RASA_TOKEN}, timeout=10
+    )
+    reply.raise_for_status()
+    return reply.json()

@@ -1,0 +1,557 @@
+// The chat widget: launcher, panel, message list, composer; wires the connection, the stored
+// history and the rating card together. Rendering goes through render.js only (text as text).
+
+import { ChatConnection, Status } from "./connection.js";
+import { ConversationStore, TabState, mergeMessages } from "./history.js";
+import { resolveLanguage, stringsFor } from "./i18n.js";
+import { isRatingRequest, messageSubmitter, ratingCard } from "./rating.js";
+import { appendRichText, el, formatTime, safeUrl } from "./render.js";
+
+const TYPING_TIMEOUT_MS = 15_000;
+const NEAR_BOTTOM_PX = 80;
+const MAX_INPUT_CHARS = 2000;
+const MAX_BUTTONS = 10;
+const MAX_TEXT_CHARS = 10_000;
+const STYLESHEET = new URL("./eepay-chat.css", import.meta.url).href;
+
+let widgetCount = 0;
+
+/** A random id; crypto.randomUUID needs a secure context, getRandomValues does not. */
+export function newId() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** The `sub` of a JWT, read without verifying (only to keep customers' histories apart). */
+export function tokenSubject(token) {
+  if (typeof token !== "string" || token.split(".").length !== 3) return null;
+  try {
+    const part = token.split(".")[1].replace(/-/g, "+").replace(/_/g, "/");
+    const claims = JSON.parse(atob(part.padEnd(part.length + ((4 - (part.length % 4)) % 4), "=")));
+    return typeof claims.sub === "string" && /^[\w.-]{1,64}$/.test(claims.sub) ? claims.sub : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the script tag's data-* attributes (data-server-url, data-customer-token, ...). */
+export function configFromDataset(dataset) {
+  const config = {
+    serverUrl: dataset.serverUrl,
+    customerToken: dataset.customerToken,
+    language: dataset.language,
+    title: dataset.title,
+  };
+  if (dataset.socketPath) config.socketPath = dataset.socketPath;
+  if (dataset.initPayload !== undefined) config.initPayload = dataset.initPayload;
+  if (dataset.historyTtlHours) config.historyTtlHours = Number(dataset.historyTtlHours);
+  if (dataset.sessionScope) config.sessionScope = dataset.sessionScope;
+  return config;
+}
+
+/** Validated configuration with defaults; throws on a missing or odd server URL. */
+export function normalizeConfig(config = {}) {
+  const server = safeUrl(config.serverUrl ?? "");
+  if (!server || !["http:", "https:"].includes(server.protocol)) {
+    throw new Error("eepay chat: `serverUrl` must be the http(s) URL of the Rasa server");
+  }
+  const language = resolveLanguage(config.language);
+  const strings = stringsFor(language);
+  const token = typeof config.customerToken === "string" ? config.customerToken.trim() : "";
+  const ttlHours = Number(config.historyTtlHours);
+  return {
+    serverUrl: server.href.replace(/\/$/, ""),
+    socketPath: typeof config.socketPath === "string" && config.socketPath ? config.socketPath : "/socket.io",
+    customerToken: token,
+    language,
+    title: typeof config.title === "string" && config.title.trim() ? config.title.trim() : strings.title,
+    initPayload: typeof config.initPayload === "string" ? config.initPayload : "/greet",
+    historyTtlHours: Number.isFinite(ttlHours) && ttlHours > 0 ? ttlHours : 24,
+    sessionScope: config.sessionScope || tokenSubject(token) || (token ? "customer" : "anonymous"),
+    submitRating: typeof config.submitRating === "function" ? config.submitRating : null,
+    container: config.container ?? document.body,
+  };
+}
+
+function cleanButtons(list) {
+  if (!Array.isArray(list)) return [];
+  return list
+    .filter((b) => b && typeof b.title === "string" && typeof b.payload === "string" && b.title.trim())
+    .slice(0, MAX_BUTTONS)
+    .map((b) => ({ title: b.title.slice(0, 100), payload: b.payload.slice(0, 1000) }));
+}
+
+/**
+ * One `bot_uttered` payload as a message entry ({from, text, buttons, image, agentName, kind}),
+ * or null for a payload the widget does not show.
+ */
+export function entryFromPayload(payload) {
+  if (!payload || typeof payload !== "object") return null;
+  if (isRatingRequest(payload)) return { from: "bot", kind: "rating", text: "" };
+  const custom = payload.custom && typeof payload.custom === "object" ? payload.custom : null;
+  const meta = payload.metadata && typeof payload.metadata === "object" ? payload.metadata : {};
+  const isAgent = meta.sender === "agent" || custom?.type === "agent_message";
+  let text = typeof payload.text === "string" ? payload.text : "";
+  if (!text && custom?.type === "agent_message" && typeof custom.text === "string") text = custom.text;
+  const name = meta.agent_name ?? custom?.agent_name;
+  const attachment = payload.attachment;
+  const imageSrc = attachment?.type === "image" ? attachment.payload?.src : payload.image;
+  const image = safeUrl(imageSrc);
+  const entry = {
+    from: isAgent ? "agent" : "bot",
+    kind: "text",
+    text: text.slice(0, MAX_TEXT_CHARS),
+    buttons: cleanButtons(payload.quick_replies ?? payload.buttons),
+  };
+  if (isAgent && typeof name === "string" && name.trim()) entry.agentName = name.trim().slice(0, 40);
+  if (image && ["http:", "https:"].includes(image.protocol)) entry.image = image.href;
+  if (!entry.text && !entry.buttons.length && !entry.image) return null;
+  return entry;
+}
+
+export class ChatWidget {
+  /**
+   * @param {object} config see README: serverUrl, customerToken, language, title, ...
+   * @param {Function} io    socket.io-client's `io`
+   */
+  constructor(config, io) {
+    this.config = normalizeConfig(config);
+    this.io = io;
+    this.strings = stringsFor(this.config.language);
+    this.tabId = newId();
+    this.store = new ConversationStore({
+      scope: this.config.sessionScope,
+      maxAgeMs: this.config.historyTtlHours * 3600_000,
+    });
+    this.tab = new TabState(this.config.sessionScope);
+    const saved = this.store.load();
+    this.sessionId = saved.sessionId;
+    this.messages = saved.messages;
+    this.unread = saved.unread;
+    this.isOpen = false;
+    this.greeted = this.messages.length > 0;
+    this.typingTimer = null;
+    this.connection = null;
+    this.submitRating =
+      this.config.submitRating ?? messageSubmitter((text) => this.sendText(text), this.strings);
+
+    this.build();
+    this.renderAll();
+    this.updateLauncher();
+    this.unsubscribe = this.store.subscribe((state) => this.adopt(state));
+    this.onVisible = () => {
+      if (!document.hidden && this.isOpen && this.unread) this.markRead();
+    };
+    document.addEventListener("visibilitychange", this.onVisible);
+    // An ongoing conversation reconnects at once (agent replies, unread badge); a new one
+    // waits until the customer opens the panel.
+    if (this.sessionId) this.connect();
+    if (this.tab.open) this.open({ focus: false });
+  }
+
+  // --- DOM --------------------------------------------------------------------------------
+
+  build() {
+    const s = this.strings;
+    const n = ++widgetCount;
+    this.host = el("div", { class: "eepay-chat", "data-eepay-chat": "" });
+    const root = this.host.attachShadow({ mode: "open" });
+    this.shadow = root;
+    const panelId = `eec-panel-${n}`;
+    const titleId = `eec-title-${n}`;
+    const inputId = `eec-input-${n}`;
+
+    this.badge = el("span", { class: "eec-badge", "aria-hidden": "true", hidden: true });
+    this.launcher = el(
+      "button",
+      { type: "button", class: "eec-launcher", "aria-expanded": "false", "aria-controls": panelId },
+      el("span", { class: "eec-launcher__icon", "aria-hidden": "true" }),
+      this.badge,
+    );
+    this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
+
+    this.status = el("p", { class: "eec-status", role: "status", "aria-live": "polite" });
+    const closeButton = el("button", { type: "button", class: "eec-close", "aria-label": s.close, title: s.close }, "×");
+    closeButton.addEventListener("click", () => this.close());
+
+    this.log = el("ol", { class: "eec-log", role: "log", "aria-live": "polite", "aria-label": s.conversation, tabindex: "0" });
+    this.log.addEventListener("scroll", () => {
+      if (this.nearBottom()) this.jump.hidden = true;
+    });
+    this.typing = el(
+      "div",
+      { class: "eec-typing", role: "status", hidden: true },
+      el("span", { class: "eec-typing__dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
+      el("span", { text: s.typing }),
+    );
+    this.jump = el("button", { type: "button", class: "eec-jump", hidden: true, text: `${s.newMessages} ↓` });
+    this.jump.addEventListener("click", () => this.scrollToBottom());
+
+    this.input = el("textarea", {
+      id: inputId,
+      class: "eec-input",
+      rows: 1,
+      maxLength: MAX_INPUT_CHARS,
+      placeholder: s.placeholder,
+      autocomplete: "off",
+      enterKeyHint: "send",
+    });
+    this.input.addEventListener("keydown", (event) => {
+      // Enter sends; Shift+Enter is a new line; Enter that confirms an IME candidate does not send.
+      if (event.key === "Enter" && !event.shiftKey && !event.isComposing && event.keyCode !== 229) {
+        event.preventDefault();
+        this.submitInput();
+      }
+    });
+    this.input.addEventListener("input", () => this.autosize());
+    const sendButton = el("button", { type: "submit", class: "eec-send", "aria-label": s.send, title: s.send }, el("span", { text: s.send }));
+    const composer = el(
+      "form",
+      { class: "eec-composer" },
+      el("label", { class: "eec-sr", for: inputId, text: s.inputLabel }),
+      this.input,
+      sendButton,
+    );
+    composer.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.submitInput();
+    });
+
+    this.panel = el(
+      "section",
+      { id: panelId, class: "eec-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": titleId, hidden: true },
+      el(
+        "header",
+        { class: "eec-header" },
+        el("div", { class: "eec-header__text" }, el("h2", { id: titleId, class: "eec-title", text: this.config.title }), this.status),
+        closeButton,
+      ),
+      el("div", { class: "eec-body" }, this.log, this.jump),
+      this.typing,
+      composer,
+    );
+    this.panel.addEventListener("keydown", (event) => {
+      if (event.key === "Escape") {
+        event.stopPropagation();
+        this.close();
+      }
+    });
+
+    this.frame = el(
+      "div",
+      { class: "eec", lang: this.strings.htmlLang, dir: "ltr" },
+      this.panel,
+      this.launcher,
+    );
+    root.append(el("link", { rel: "stylesheet", href: STYLESHEET }), this.frame);
+    this.config.container.append(this.host);
+    this.setStatus(Status.CONNECTING);
+  }
+
+  autosize() {
+    this.input.style.height = "auto";
+    this.input.style.height = `${Math.min(this.input.scrollHeight, 120)}px`;
+  }
+
+  senderLabel(message) {
+    const s = this.strings;
+    if (message.from === "user") return s.you;
+    if (message.from === "agent") return message.agentName ? `${s.agent} · ${message.agentName}` : s.agent;
+    return s.bot;
+  }
+
+  renderMessage(message, index, lastUserIndex) {
+    const s = this.strings;
+    const item = el("li", {
+      class: `eec-msg eec-msg--${message.from}${message.kind === "rating" ? " eec-msg--rating" : ""}`,
+      dataset: { id: message.id, from: message.from },
+    });
+    const time = el("time", { class: "eec-time", dateTime: new Date(message.ts).toISOString(), text: formatTime(message.ts, s.locale) });
+    const meta = el("div", { class: "eec-meta" }, el("span", { class: "eec-sender", text: this.senderLabel(message) }), time);
+    if (message.from === "agent") meta.prepend(el("span", { class: "eec-agent-tag", "aria-hidden": "true", text: "👤" }));
+    item.append(meta);
+
+    if (message.kind === "rating") {
+      item.append(ratingCard(message, s, (rating) => this.rate(message, rating)));
+      return item;
+    }
+    if (message.text) {
+      // Customers' own text is never linkified; bot and agent text gets safe links.
+      item.append(appendRichText(el("div", { class: "eec-bubble" }), message.text, { links: message.from !== "user" }));
+    }
+    if (message.image) {
+      item.append(el("img", { class: "eec-image", src: message.image, alt: s.image, loading: "lazy", referrerPolicy: "no-referrer" }));
+    }
+    if (message.from === "user" && message.pending) {
+      item.append(el("span", { class: "eec-pending", text: s.pending }));
+    }
+    if (message.buttons?.length) {
+      const active = index > lastUserIndex && message.chosen === undefined;
+      const group = el("div", { class: "eec-quick", role: "group", "aria-label": s.quickReplies });
+      message.buttons.forEach((button, buttonIndex) => {
+        const chosen = message.chosen === buttonIndex;
+        const node = el("button", {
+          type: "button",
+          class: `eec-quick__button${chosen ? " is-chosen" : ""}`,
+          text: button.title,
+          disabled: !active,
+          "aria-pressed": chosen ? "true" : "false",
+          dataset: { payload: button.payload },
+        });
+        node.addEventListener("click", () => this.choose(message, buttonIndex));
+        group.append(node);
+      });
+      item.append(group);
+    }
+    return item;
+  }
+
+  renderAll() {
+    const lastUser = this.lastUserIndex();
+    this.log.replaceChildren(...this.messages.map((m, i) => this.renderMessage(m, i, lastUser)));
+  }
+
+  rerender(message) {
+    const index = this.messages.indexOf(message);
+    const node = this.log.querySelector(`li[data-id="${CSS.escape(message.id)}"]`);
+    if (index === -1 || !node) return;
+    node.replaceWith(this.renderMessage(message, index, this.lastUserIndex()));
+  }
+
+  lastUserIndex() {
+    for (let i = this.messages.length - 1; i >= 0; i -= 1) if (this.messages[i].from === "user") return i;
+    return -1;
+  }
+
+  nearBottom() {
+    return this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < NEAR_BOTTOM_PX;
+  }
+
+  scrollToBottom() {
+    this.log.scrollTop = this.log.scrollHeight;
+    this.jump.hidden = true;
+  }
+
+  // --- state ------------------------------------------------------------------------------
+
+  append(entry) {
+    const wasNearBottom = this.nearBottom();
+    const message = { id: newId(), ts: Date.now(), origin: this.tabId, rev: 0, ...entry };
+    this.messages.push(message);
+    this.persist();
+    this.log.append(this.renderMessage(message, this.messages.length - 1, this.lastUserIndex()));
+    if (message.from === "user") {
+      this.log.querySelectorAll(".eec-quick__button:not(.is-chosen)").forEach((b) => (b.disabled = true));
+    }
+    if (message.from === "user" || wasNearBottom || !this.isOpen) this.scrollToBottom();
+    else this.jump.hidden = false;
+    return message;
+  }
+
+  update(message, changes) {
+    Object.assign(message, changes, { rev: (message.rev ?? 0) + 1 });
+    this.persist();
+    this.rerender(message);
+  }
+
+  persist() {
+    const stored = this.store.load();
+    if (stored.sessionId && stored.sessionId === this.sessionId) {
+      const merged = mergeMessages(this.messages, stored.messages);
+      if (merged.length !== this.messages.length) {
+        this.messages = merged;
+        this.renderAll();
+      }
+    }
+    this.messages = this.store.save({ sessionId: this.sessionId, messages: this.messages, unread: this.unread });
+  }
+
+  /** Another tab changed the stored conversation. */
+  adopt(state) {
+    if (state.sessionId && state.sessionId === this.sessionId) {
+      this.messages = mergeMessages(this.messages, state.messages);
+      const keepBottom = this.nearBottom();
+      this.renderAll();
+      if (keepBottom) this.scrollToBottom();
+    } else if (!state.sessionId && this.sessionId) {
+      this.forget(); // the other tab cleared the conversation (logout)
+    } else if (state.sessionId && !this.messages.some((m) => m.from === "user")) {
+      this.switchSession(state.sessionId, state.messages); // join the other tab's conversation
+    }
+  }
+
+  switchSession(sessionId, messages) {
+    this.sessionId = sessionId;
+    this.messages = mergeMessages([], messages);
+    this.greeted = true;
+    this.renderAll();
+    this.connection?.useSession(sessionId);
+  }
+
+  onSession(sessionId, previous) {
+    const stored = this.store.load();
+    if (!previous && stored.sessionId && stored.sessionId !== sessionId) {
+      // Another tab started this customer's conversation first: continue that one.
+      this.switchSession(stored.sessionId, stored.messages);
+      return;
+    }
+    if (previous && previous !== sessionId) this.messages = []; // the server started afresh
+    this.sessionId = sessionId;
+    this.persist();
+    this.renderAll();
+  }
+
+  setStatus(status) {
+    this.status.textContent = this.strings.status[status];
+    this.frame.dataset.status = status;
+    if (status !== Status.ONLINE) this.hideTyping();
+  }
+
+  updateLauncher() {
+    const s = this.strings;
+    const label = this.isOpen ? s.closeChat : s.openChat;
+    this.launcher.setAttribute("aria-label", this.unread ? `${label}（${s.unread(this.unread)}）` : label);
+    this.launcher.setAttribute("aria-expanded", String(this.isOpen));
+    this.badge.hidden = this.unread === 0;
+    this.badge.textContent = this.unread > 99 ? "99+" : String(this.unread);
+  }
+
+  showTyping() {
+    this.typing.hidden = false;
+    clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => this.hideTyping(), TYPING_TIMEOUT_MS);
+  }
+
+  hideTyping() {
+    clearTimeout(this.typingTimer);
+    this.typing.hidden = true;
+  }
+
+  // --- connection -------------------------------------------------------------------------
+
+  connect() {
+    if (this.connection) return;
+    this.connection = new ChatConnection({
+      io: this.io,
+      url: this.config.serverUrl,
+      path: this.config.socketPath,
+      sessionId: this.sessionId,
+      onStatus: (status) => this.setStatus(status),
+      onSession: (id, previous) => this.onSession(id, previous),
+      onBotMessage: (payload) => this.receive(payload),
+      onSent: (localId) => this.sent(localId),
+    });
+    this.connection.start();
+  }
+
+  metadata() {
+    return this.config.customerToken ? { customer_token: this.config.customerToken } : {};
+  }
+
+  receive(payload) {
+    const entry = entryFromPayload(payload);
+    if (!entry) return;
+    this.hideTyping();
+    this.append(entry);
+    if (!this.isOpen || document.hidden) {
+      this.unread += 1;
+      this.persist();
+      this.updateLauncher();
+    }
+  }
+
+  sent(localId) {
+    if (localId) {
+      const message = this.messages.find((m) => m.id === localId);
+      if (message?.pending) this.update(message, { pending: false });
+    }
+    this.showTyping();
+  }
+
+  // --- customer actions -------------------------------------------------------------------
+
+  submitInput() {
+    const text = this.input.value.trim();
+    if (!text) return;
+    this.input.value = "";
+    this.autosize();
+    this.sendText(text);
+  }
+
+  /** Sends `payload` to the bot and shows `display` (defaults to the payload) as the customer's message. */
+  sendText(payload, display = payload) {
+    this.connect();
+    this.greeted = true;
+    const message = this.append({ from: "user", text: display.slice(0, MAX_INPUT_CHARS), pending: true });
+    this.connection.send(message.id, payload, this.metadata());
+  }
+
+  choose(message, index) {
+    const button = message.buttons?.[index];
+    if (!button || message.chosen !== undefined) return;
+    this.update(message, { chosen: index });
+    this.sendText(button.payload, button.title);
+  }
+
+  async rate(message, rating) {
+    await this.submitRating({ ...rating, conversationId: this.sessionId });
+    this.update(message, { rating });
+  }
+
+  open({ focus = true } = {}) {
+    this.isOpen = true;
+    this.tab.open = true;
+    this.panel.hidden = false;
+    this.frame.classList.add("is-open");
+    this.markRead();
+    this.updateLauncher();
+    this.connect();
+    if (!this.greeted && this.config.initPayload) {
+      // A new conversation: let the bot greet (with its menu of quick replies).
+      this.greeted = true;
+      this.connection.send(null, this.config.initPayload, this.metadata());
+    }
+    this.scrollToBottom();
+    if (focus) this.input.focus();
+  }
+
+  markRead() {
+    this.unread = 0;
+    this.persist();
+    this.updateLauncher();
+  }
+
+  close({ focus = true } = {}) {
+    this.isOpen = false;
+    this.tab.open = false;
+    this.panel.hidden = true;
+    this.frame.classList.remove("is-open");
+    this.updateLauncher();
+    if (focus) this.launcher.focus();
+  }
+
+  /** The customer token changed (refreshed, or the customer logged in/out on the page). */
+  setCustomerToken(token) {
+    this.config.customerToken = typeof token === "string" ? token.trim() : "";
+  }
+
+  /** Forgets this conversation on this device (call it when the customer logs out). */
+  forget() {
+    this.store.clear();
+    this.messages = [];
+    this.unread = 0;
+    this.sessionId = null;
+    this.greeted = false;
+    this.renderAll();
+    this.updateLauncher();
+    this.connection?.reset();
+  }
+
+  destroy() {
+    this.unsubscribe();
+    document.removeEventListener("visibilitychange", this.onVisible);
+    this.hideTyping();
+    this.connection?.close();
+    this.host.remove();
+  }
+}
