@@ -16,14 +16,11 @@ from tests.wechat.wechat_kit import (
     AES_KEY,
     APP_ID,
     APP_SECRET,
+    REPLY_BUDGET_SECONDS,
     TOKEN,
     FakeWeChatAPI,
     WeChatServer,
 )
-
-# Shorter than the 4 s default so the slow-reply test needs only a short backend delay; still
-# far above a normal turn of the bot.
-REPLY_BUDGET_SECONDS = 2.5
 
 
 @dataclass

@@ -10,10 +10,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from wechatpy.replies import TextReply
 
-from channels.wechat import (
-    DEV_TOKEN,
+from channels.wechat import DEV_TOKEN, WeChatSettings
+from channels.wechat_messages import (
     Refused,
-    WeChatSettings,
     agent_text,
     authenticate,
     cdata,

@@ -10,30 +10,32 @@ from collections.abc import AsyncIterator
 import pytest
 
 from channels.wechat_state import KeyValueStore, MemoryState, RedisState, WeChatState
-
-REDIS_URL = "redis://127.0.0.1:6379/0"
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-async def store(request) -> AsyncIterator[KeyValueStore]:
-    kv = MemoryState() if request.param == "memory" else RedisState(REDIS_URL)
-    yield kv
-    await kv.close()
+from tests.wechat.wechat_kit import REDIS_URL, forget_redis_keys
 
 
+@pytest.fixture
 def namespace() -> str:
     return f"test-{uuid.uuid4().hex}"  # tests share the Redis database with other suites
 
 
-async def test_only_the_first_delivery_of_a_message_wins(store):
-    state = WeChatState(store, namespace())
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+async def store(request, namespace) -> AsyncIterator[KeyValueStore]:
+    kv = MemoryState() if request.param == "memory" else RedisState(REDIS_URL)
+    yield kv
+    await kv.close()
+    if request.param == "redis":
+        await forget_redis_keys(namespace)
+
+
+async def test_only_the_first_delivery_of_a_message_wins(store, namespace):
+    state = WeChatState(store, namespace)
     results = await asyncio.gather(*(state.first_delivery("msg:1") for _ in range(10)))
     assert results.count(True) == 1
     assert await state.first_delivery("msg:2")
 
 
-async def test_entries_expire(store):
-    key = f"{namespace()}:k"
+async def test_entries_expire(store, namespace):
+    key = f"{namespace}:k"
     assert await store.add(key, "1", 1)
     assert not await store.add(key, "1", 1)
     await asyncio.sleep(1.2)
@@ -41,8 +43,8 @@ async def test_entries_expire(store):
     assert await store.add(key, "2", 1)
 
 
-async def test_options_map_numbers_to_payloads_per_follower(store):
-    state = WeChatState(store, namespace())
+async def test_options_map_numbers_to_payloads_per_follower(store, namespace):
+    state = WeChatState(store, namespace)
     await state.remember_options("oA", ["/payment_failed", "/request_refund"])
     assert await state.payload_for("oA", "2") == "/request_refund"
     assert await state.payload_for("oA", "１") == "/payment_failed"
@@ -54,8 +56,8 @@ async def test_options_map_numbers_to_payloads_per_follower(store):
     assert await state.payload_for("oA", "1") is None
 
 
-async def test_a_rejected_token_is_dropped_only_if_nobody_replaced_it(store):
-    state = WeChatState(store, namespace())
+async def test_a_rejected_token_is_dropped_only_if_nobody_replaced_it(store, namespace):
+    state = WeChatState(store, namespace)
     await state.keep_access_token("T1", 60)
     await state.drop_access_token("T0")
     assert await state.access_token() == "T1"
@@ -75,9 +77,9 @@ def test_the_memory_store_stays_bounded():
     assert "k999" in memory._entries and "k0" not in memory._entries
 
 
-async def test_an_unreachable_redis_fails_open():
+async def test_an_unreachable_redis_fails_open(namespace):
     # handling a message twice beats dropping it; a number is then just text
-    state = WeChatState(RedisState("redis://127.0.0.1:9/0"), namespace())
+    state = WeChatState(RedisState("redis://127.0.0.1:9/0"), namespace)
     assert await state.first_delivery("msg:1")
     assert await state.first_delivery("msg:1")
     await state.remember_options("oA", ["/x"])
@@ -86,9 +88,8 @@ async def test_an_unreachable_redis_fails_open():
 
 
 @pytest.mark.redis
-async def test_replicas_sharing_redis_see_one_state():
-    name = namespace()
-    replicas = [WeChatState(RedisState(REDIS_URL), name) for _ in range(3)]
+async def test_replicas_sharing_redis_see_one_state(namespace):
+    replicas = [WeChatState(RedisState(REDIS_URL), namespace) for _ in range(3)]
     wins = await asyncio.gather(*(r.first_delivery("msg:77") for r in replicas for _ in range(3)))
     assert wins.count(True) == 1
     await replicas[0].remember_options("oA", ["/a", "/b"])
@@ -97,3 +98,4 @@ async def test_replicas_sharing_redis_see_one_state():
     assert await replicas[2].access_token() == "T9"
     for replica in replicas:
         await replica.close()
+    await forget_redis_keys(namespace)

@@ -23,6 +23,23 @@ AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 APP_ID = "wx5f7e1d2c3b4a5968"
 APP_SECRET = "test-app-secret-4f1c2b"
 ACCOUNT = "gh_eepay0test"
+# The live stack's passive-reply budget: shorter than the 4 s default so the slow-reply test
+# needs only a short backend delay, still far above a normal turn of the bot.
+REPLY_BUDGET_SECONDS = 2.5
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+async def forget_redis_keys(namespace: str) -> None:
+    """Remove what a test wrote to the shared Redis under its namespace."""
+    import redis.asyncio as redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for pattern in (f"eepay:wechat:{namespace}:*", f"{namespace}:*"):
+        async for key in client.scan_iter(match=pattern):
+            await client.delete(key)
+    await client.close()
 
 
 def sign(*parts: str) -> str:
@@ -181,7 +198,9 @@ class FakeWeChatAPI:
         self.raw_bodies: list[bytes] = []
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     def start(self) -> FakeWeChatAPI:
         self.thread.start()
