@@ -9,6 +9,7 @@ trace, never silence.
 
 from __future__ import annotations
 
+import abc
 import logging
 from typing import Any, Optional
 
@@ -49,14 +50,18 @@ def ask_if_solved() -> Events:
     return [FollowupAction("utter_ask_problem_solved")]
 
 
-class AccountAction(Action):
-    """Base of the diagnostic actions: identity check and backend failure handling."""
+class AccountAction(Action, abc.ABC):
+    """Base of the diagnostic actions: identity check and backend failure handling.
+
+    Abstract, so the action server does not register it as an action of its own.
+    """
 
     #: the published checklist for an anonymous customer or a backend failure
     general_response: str = ""
     #: what could not be checked, for the apology when the backend fails ("您的付款记录")
     checked_data: str = "您的账户信息"
 
+    @abc.abstractmethod
     async def run_for_customer(
         self,
         customer_id: str,
@@ -66,7 +71,6 @@ class AccountAction(Action):
         domain: dict[str, Any],
     ) -> Events:
         """The flow for a verified customer."""
-        raise NotImplementedError
 
     async def run_anonymous(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]

@@ -247,7 +247,9 @@ class ValidateDisputeForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """One of the four kinds, from a button or the customer's words."""
-        text = str(value or "").strip()
+        if value is None:  # a reset or not known yet: the form asks
+            return {"dispute_type": None}
+        text = str(value).strip()
         if text in (UNAUTHORIZED, DUPLICATE, WRONG_AMOUNT, MERCHANT):
             return {"dispute_type": text}
         if any(phrase in text for phrase in CANCEL_PHRASES):
@@ -263,6 +265,8 @@ class ValidateDisputeForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A yes freezes every payment method right now."""
+        if value is None:  # a reset, not an answer
+            return {"dispute_freeze_confirmed": None}
         if value is not True:
             dispatcher.utter_message(response="utter_freeze_declined")
             return {"dispute_freeze_confirmed": False}

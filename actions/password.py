@@ -126,7 +126,9 @@ class ValidatePasswordResetForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """sms or email; a yes picks the phone; 算了 cancels."""
-        text = str(value or "").strip()
+        if value is None:  # a reset, not an answer
+            return {"reset_channel": None}
+        text = str(value).strip()
         intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
         choice = channel_choice(text)
         if choice:

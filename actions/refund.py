@@ -211,7 +211,7 @@ class ValidateRefundForm(FormValidationAction):
         """Accepts a payment of this customer that the policy allows to refund."""
         customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
         transaction_id = str(value or "").strip().upper()
-        if not customer_id or not transaction_id:
+        if not customer_id or not transaction_id:  # a reset, not an answer
             return {"refund_transaction_id": None}
         amount_fen = tracker.get_slot("refund_amount_fen")
         backend = get_backend_client()
@@ -248,7 +248,9 @@ class ValidateRefundForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Any short text is a reason; 算了 / 取消 cancels the request."""
-        reason = str(value or "").strip()
+        if value is None:  # a reset, not an answer
+            return {"refund_reason": None}
+        reason = str(value).strip()
         if any(phrase in reason for phrase in CANCEL_PHRASES) and len(reason) <= 12:
             return {"refund_reason": None, "refund_cancelled": True}
         if len(reason) < 2 or reason.startswith("/"):
@@ -260,6 +262,8 @@ class ValidateRefundForm(FormValidationAction):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Yes submits, no cancels."""
+        if value is None:  # a reset, not an answer
+            return {"refund_confirmed": None}
         if value is False:
             return {"refund_confirmed": False, "refund_cancelled": True}
         return {"refund_confirmed": bool(value)}

@@ -17,7 +17,7 @@ from typing import Any, Optional
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import UserUttered
+from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.redaction import redact
@@ -42,10 +42,20 @@ def redact_user_event(event: UserUttered) -> None:
     for entity in parse_data.get("entities") or []:
         if isinstance(entity.get("value"), str):
             entity["value"], _ = redact(entity["value"])
-    metadata = event.metadata or {}
-    for key in TOKEN_METADATA_KEYS:
-        if metadata.get(key):
-            metadata[key] = REDACTED
+    # the message metadata is kept twice: on the event and inside its parse data
+    for metadata in (event.metadata, parse_data.get("metadata")):
+        if isinstance(metadata, dict):
+            for key in TOKEN_METADATA_KEYS:
+                if metadata.get(key):
+                    metadata[key] = REDACTED
+
+
+def redact_session_metadata(event: SlotSet) -> None:
+    """Rasa copies the first message's metadata into ``session_started_metadata``."""
+    if event.key == "session_started_metadata" and isinstance(event.value, dict):
+        for key in TOKEN_METADATA_KEYS:
+            if event.value.get(key):
+                event.value[key] = REDACTED
 
 
 class RedactingSQLTrackerStore(SQLTrackerStore):
@@ -70,4 +80,6 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         for event in tracker.events:
             if isinstance(event, UserUttered):
                 redact_user_event(event)
+            elif isinstance(event, SlotSet):
+                redact_session_metadata(event)
         await super().save(tracker)
