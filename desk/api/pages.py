@@ -126,7 +126,13 @@ def login_submit(
         httponly=True,
         samesite="lax",
     )
-    response.delete_cookie(login_csrf_cookie(ctx.settings), path="/")
+    response.delete_cookie(
+        login_csrf_cookie(ctx.settings),
+        path="/",
+        secure=ctx.settings.cookie_secure,
+        httponly=True,
+        samesite="strict",
+    )
     return response
 
 

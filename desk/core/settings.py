@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # Live updates and background work.
     poll_interval_seconds: float = Field(3.0, ge=1, le=60)
     sync_interval_seconds: float = Field(5.0, ge=0)
+    transcript_cache_seconds: float = Field(1.5, ge=0, le=60)
 
     # Request hygiene.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
@@ -109,9 +110,12 @@ class Settings(BaseSettings):
 
     @validator("timezone")
     def _valid_timezone(cls, value: str) -> str:
-        from zoneinfo import ZoneInfo
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-        ZoneInfo(value)
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
     @property

@@ -149,7 +149,7 @@ class HandoffDetail(HandoffOut):
 class TextIn(ApiModel):
     """``POST /api/handoffs/{id}/messages`` and ``/notes``."""
 
-    text: constr(min_length=1, max_length=MAX_TEXT)
+    text: constr(strict=True, min_length=1, max_length=MAX_TEXT)
 
     _clean = validator("text", allow_reuse=True)(clean_text)
 
@@ -168,6 +168,6 @@ class ResolveIn(ApiModel):
     """``POST /api/handoffs/{id}/resolve``."""
 
     return_to_bot: StrictBool
-    note: Optional[constr(max_length=MAX_TEXT)] = None
+    note: Optional[constr(strict=True, max_length=MAX_TEXT)] = None
 
     _clean = validator("note", allow_reuse=True)(clean_text)

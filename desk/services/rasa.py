@@ -7,6 +7,12 @@ mark ``custom.type == "agent_message"`` as coming from a person; REST clients po
 ``/webhooks/rest/messages``). Returning to the bot is a ``resume`` event and then executing
 ``action_back_to_bot``; closing executes ``action_close_conversation`` instead.
 
+After an action run through ``/execute`` Rasa does not add the ``action_listen`` its own
+prediction loop would end with, so the customer's next message would be predicted from an
+unusual state (rules never match, the bot stays silent). The desk appends that
+``action_listen`` itself (:meth:`RasaClient.listen`), leaving the tracker exactly as after a
+normal bot turn.
+
 ``RASA_TOKEN`` goes in the query string (Rasa's token auth); it is only ever sent from this
 server to Rasa, and the ``httpx`` loggers are kept at WARNING so it is never logged.
 """
@@ -14,6 +20,7 @@ server to Rasa, and the ``httpx`` loggers are kept at WARNING so it is never log
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any, Optional
 from urllib.parse import quote
 
@@ -24,6 +31,7 @@ logger = logging.getLogger("desk.rasa")
 AGENT_MESSAGE = "agent_message"
 BACK_TO_BOT_ACTION = "action_back_to_bot"
 CLOSE_ACTION = "action_close_conversation"
+OUTAGE_LOG_INTERVAL = 60.0
 
 
 class RasaError(Exception):
@@ -57,6 +65,7 @@ class RasaClient:
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._token = token
+        self._last_outage_log = -OUTAGE_LOG_INTERVAL
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=httpx.Timeout(timeout_seconds, connect=min(3.0, timeout_seconds)),
@@ -80,10 +89,13 @@ class RasaClient:
         try:
             response = self._http.request(method, path, params=query, json=json)
         except httpx.HTTPError as error:
-            logger.warning(
-                "rasa unreachable",
-                extra={"conversation_id": conversation_id, "error": type(error).__name__},
-            )
+            now = time.monotonic()
+            if now - self._last_outage_log >= OUTAGE_LOG_INTERVAL:  # one line a minute, not a flood
+                self._last_outage_log = now
+                logger.warning(
+                    "rasa unreachable",
+                    extra={"conversation_id": conversation_id, "error": type(error).__name__},
+                )
             raise RasaError(f"Rasa could not be reached ({type(error).__name__}).") from error
         if response.status_code >= 400:
             logger.warning(
@@ -135,6 +147,15 @@ class RasaClient:
             self._path(conversation_id, "execute"),
             params={"output_channel": "latest"},
             json={"name": action},
+            conversation_id=conversation_id,
+        )
+
+    def listen(self, conversation_id: str) -> None:
+        """Mark the bot as waiting for the customer (``action_listen``), as after any turn."""
+        self._request(
+            "POST",
+            self._path(conversation_id, "tracker/events"),
+            json={"event": "action", "name": "action_listen"},
             conversation_id=conversation_id,
         )
 

@@ -95,7 +95,7 @@ def get_detail(ctx: ServiceContext, ticket_id: int, *, live: bool = True) -> Han
     """A ticket with the whole conversation (read from Rasa first when ``live``)."""
     with ctx.db.session() as session:
         ticket, agent = _load(session, ticket_id)
-    fresh = transcripts.sync(ctx, ticket.conversation_id) if live else False
+    fresh = transcripts.sync(ctx, ticket.conversation_id, max_age=0) if live else False
     turns = transcripts.stored_turns(ctx, ticket.conversation_id)
     with ctx.db.session() as session:
         rows = session.execute(
@@ -482,6 +482,14 @@ def resolve(
             "The bot server did not take the conversation back; the ticket stays open. Try again.",
             code="RASA_UNAVAILABLE",
         ) from error
+    try:
+        ctx.rasa.listen(ticket.conversation_id)
+    except RasaError:
+        # The customer already got the action's message; the ticket is resolved either way.
+        logger.warning(
+            "could not mark the conversation as listening after resolution",
+            extra={"conversation_id": ticket.conversation_id, "ticket_id": ticket_id},
+        )
     now = ctx.now()
     resolution = Resolution.RETURNED_TO_BOT if return_to_bot else Resolution.CLOSED
     with ctx.db.session(write=True) as session:

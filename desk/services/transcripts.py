@@ -29,9 +29,6 @@ from desk.services.rasa import AGENT_MESSAGE, RasaError
 
 logger = logging.getLogger("desk.transcripts")
 
-# Reads of one conversation closer together than this reuse the last one (many agents polling).
-FRESH_SECONDS = 1.5
-
 
 @dataclass(frozen=True)
 class ParsedTurn:
@@ -158,8 +155,14 @@ def store_turns(ctx: ServiceContext, conversation_id: str, turns: list[ParsedTur
     return len(rows)
 
 
-def sync(ctx: ServiceContext, conversation_id: str, *, max_age: float = FRESH_SECONDS) -> bool:
-    """Copy new turns of the conversation from Rasa; False when Rasa could not be read."""
+def sync(ctx: ServiceContext, conversation_id: str, *, max_age: Optional[float] = None) -> bool:
+    """Copy new turns of the conversation from Rasa; False when Rasa could not be read.
+
+    Reads closer together than ``max_age`` seconds (DESK_TRANSCRIPT_CACHE_SECONDS by default)
+    reuse the last one, so many agents polling one conversation cost Rasa one read.
+    """
+    if max_age is None:
+        max_age = ctx.settings.transcript_cache_seconds
     if max_age > 0 and _freshness.is_fresh(conversation_id, max_age):
         return True
     with _freshness.lock_for(conversation_id):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.dispute import ActionOpenDispute, ActionStartDispute, ValidateDisputeForm, classify
 from actions.backend_client import BackendClient
+from actions.dispute import ActionOpenDispute, ActionStartDispute, ValidateDisputeForm, classify
 from tests.support import stack
 
 from .conftest import DOMAIN, followup, make_tracker, responses, run_action, said, slot_events

@@ -156,3 +156,44 @@ def tracker(rasa: Service, sender: str) -> dict:
     )
     reply.raise_for_status()
     return reply.json()
+
+
+def start_desk(
+    workdir: Path,
+    rasa_url: str,
+    backend_url: str,
+    port: int | None = None,
+    extra_env: dict[str, str] | None = None,
+) -> Service:
+    """The agent desk (``python -m desk``) with its own SQLite database in ``workdir``.
+
+    ``port`` may be chosen up front (``free_port()``) so the action server can be given
+    ``DESK_URL`` before the desk starts. ``env`` carries ``DESK_SERVICE_TOKEN`` and the
+    supervisor's ``DESK_ADMIN_USER`` / ``DESK_ADMIN_PASSWORD``.
+    """
+    port = port or free_port()
+    env = {
+        **common_env(),
+        "DESK_PORT": str(port),
+        "DESK_DATABASE_URL": f"sqlite:///{workdir / 'desk.db'}",
+        "DESK_SERVICE_TOKEN": "e2e-desk-service-token",
+        "DESK_ADMIN_USER": "admin",
+        "DESK_ADMIN_PASSWORD": "e2e-desk-admin-password",
+        "DESK_WORKING_HOURS": "00:00-24:00",
+        "DESK_SYNC_INTERVAL_SECONDS": "1",
+        "DESK_POLL_INTERVAL_SECONDS": "1",
+        "DESK_ARGON2_TIME_COST": "1",
+        "DESK_ARGON2_MEMORY_COST_KIB": "8192",
+        "DESK_ARGON2_PARALLELISM": "1",
+        "RASA_URL": rasa_url,
+        "BACKEND_URL": backend_url,
+        **(extra_env or {}),
+    }
+    process = ServiceProcess(
+        "desk",
+        [str(VENV_BIN / "python"), "-m", "desk"],
+        ready_url=f"http://127.0.0.1:{port}/healthz",
+        ready=lambda r: r.status_code == 200,
+        env=env,
+    ).start()
+    return Service(f"http://127.0.0.1:{port}", process, env)
