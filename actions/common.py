@@ -45,9 +45,11 @@ def hand_off(reason: str) -> Events:
     return [SlotSet("handoff_reason", reason), FollowupAction("action_hand_off")]
 
 
-def ask_if_solved() -> Events:
-    """Events that ask whether the advice solved the problem (a no hands off)."""
-    return [FollowupAction("utter_ask_problem_solved")]
+def ask_if_solved(dispatcher: CollectingDispatcher) -> Events:
+    """Asks whether the advice solved the problem; the rules route the yes or no (a no hands
+    off) while ``awaiting_resolution`` is set."""
+    dispatcher.utter_message(response="utter_ask_problem_solved")
+    return [SlotSet("awaiting_resolution", True)]
 
 
 class AccountAction(Action, abc.ABC):
@@ -85,8 +87,10 @@ class AccountAction(Action, abc.ABC):
     ) -> Events:
         """Dispatches on identity and turns backend failures into a polite handoff."""
         customer_id = verified_customer_id(tracker)
+        # a new flow answers any earlier "did that help?" and opens no form unless it says so
+        fresh = [SlotSet("awaiting_resolution", False), SlotSet("flow_next", None)]
         if customer_id is None:
-            return await self.run_anonymous(dispatcher, tracker, domain)
+            return [*fresh, *await self.run_anonymous(dispatcher, tracker, domain)]
         try:
             with conversation(tracker.sender_id):
                 events = await self.run_for_customer(
@@ -98,7 +102,7 @@ class AccountAction(Action, abc.ABC):
             # not an outage but a mistake (ours or the backend's): same answer, louder log
             logger.error("unexpected backend error in %s: %r", self.name(), error)
             return self._backend_failed(dispatcher, tracker, error)
-        return [SlotSet("customer_id", customer_id), *events]
+        return [*fresh, SlotSet("customer_id", customer_id), *events]
 
     def _backend_failed(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, error: Exception
@@ -111,4 +115,8 @@ class AccountAction(Action, abc.ABC):
         dispatcher.utter_message(response="utter_backend_unavailable", checked=self.checked_data)
         if self.general_response:
             dispatcher.utter_message(response=self.general_response)
-        return hand_off("backend_unavailable")
+        return [
+            SlotSet("awaiting_resolution", False),
+            SlotSet("flow_next", None),
+            *hand_off("backend_unavailable"),
+        ]

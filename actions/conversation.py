@@ -44,11 +44,26 @@ class ActionHandleComplaint(Action):
         return []
 
 
+class ActionResolutionConfirmed(Action):
+    """The customer says the advice solved it."""
+
+    def name(self) -> str:
+        """Runs after a yes to "did that solve it?"."""
+        return "action_resolution_confirmed"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Is glad, and stops waiting for the answer."""
+        dispatcher.utter_message(response="utter_glad_solved")
+        return [SlotSet("awaiting_resolution", False)]
+
+
 class ActionChecklistUnresolved(Action):
     """The customer says the advice did not help: a person takes over."""
 
     def name(self) -> str:
-        """Runs after a no to utter_ask_problem_solved."""
+        """Runs after a no to "did that solve it?"."""
         return "action_checklist_unresolved"
 
     async def run(
@@ -56,7 +71,7 @@ class ActionChecklistUnresolved(Action):
     ) -> Events:
         """Apologises and hands off."""
         dispatcher.utter_message(response="utter_sorry_unresolved")
-        return hand_off("unresolved_checklist")
+        return [SlotSet("awaiting_resolution", False), *hand_off("unresolved_checklist")]
 
 
 class ActionCancelFlow(Action):

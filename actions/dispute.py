@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -142,7 +142,7 @@ class ActionStartDispute(AccountAction):
             SlotSet("dispute_request_id", request_id),
             SlotSet("dispute_type", dispute_type),
             SlotSet("dispute_transaction_id", transaction_id),
-            FollowupAction("dispute_form"),
+            SlotSet("flow_next", "dispute_form"),
         ]
 
     async def _open_duplicate(

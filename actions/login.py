@@ -40,7 +40,7 @@ class ActionDiagnoseLogin(AccountAction):
     ) -> Events:
         """The published checklist, then whether it helped."""
         dispatcher.utter_message(response=self.general_response)
-        return ask_if_solved()
+        return ask_if_solved(dispatcher)
 
     async def run_for_customer(
         self,
@@ -70,4 +70,7 @@ class ActionDiagnoseLogin(AccountAction):
                 return [SlotSet("diagnosis", diagnosis), *hand_off("account_frozen")]
             return [SlotSet("diagnosis", diagnosis), *start_reset_form(UNLOCK)]
         dispatcher.utter_message(response="utter_login_active_checklist")
-        return [SlotSet("diagnosis", "account active; device/code checklist"), *ask_if_solved()]
+        return [
+            SlotSet("diagnosis", "account active; device/code checklist"),
+            *ask_if_solved(dispatcher),
+        ]

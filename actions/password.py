@@ -12,7 +12,7 @@ import uuid
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -48,7 +48,7 @@ def start_reset_form(purpose: str) -> Events:
         *[SlotSet(slot, None) for slot in FORM_SLOTS],
         SlotSet("reset_purpose", purpose),
         SlotSet("reset_request_id", uuid.uuid4().hex),
-        FollowupAction("password_reset_form"),
+        SlotSet("flow_next", "password_reset_form"),
     ]
 
 

@@ -80,7 +80,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
     ) -> Events:
         """The published checklist, an invitation to log in, and the usual follow-up."""
         await super().run_anonymous(dispatcher, tracker, domain)
-        return ask_if_solved()
+        return ask_if_solved(dispatcher)
 
     async def run_for_customer(
         self,
@@ -113,7 +113,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
         if not page.items:
             dispatcher.utter_message(response="utter_no_failed_payment_found")
             dispatcher.utter_message(response="utter_payment_failed_checklist")
-            return ask_if_solved()
+            return ask_if_solved(dispatcher)
         dispatcher.utter_message(
             response="utter_which_payment",
             buttons=[transaction_button(t) for t in page.items],
@@ -170,7 +170,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
                 response="utter_diagnosis_pending", settles_by=settles, **facts
             )
             diagnosis = f"pending ({code or 'processing'}), settles by {settles}"
-            return [*events, SlotSet("diagnosis", diagnosis), *ask_if_solved()]
+            return [*events, SlotSet("diagnosis", diagnosis), *ask_if_solved(dispatcher)]
 
         if code == "INSUFFICIENT_BALANCE":
             customer = await backend.get_customer(customer_id)
@@ -189,7 +189,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
                 f"INSUFFICIENT_BALANCE: balance {yuan(customer.balance_fen)} "
                 f"< amount {yuan(transaction.amount_fen)}"
             )
-            return [*events, SlotSet("diagnosis", diagnosis), *ask_if_solved()]
+            return [*events, SlotSet("diagnosis", diagnosis), *ask_if_solved(dispatcher)]
 
         if code in ("LIMIT_EXCEEDED", "METHOD_UNAVAILABLE"):
             methods = await backend.list_payment_methods(customer_id)
@@ -220,15 +220,15 @@ class ActionDiagnosePaymentFailure(AccountAction):
                     **facts,
                 )
                 diagnosis = f"METHOD_UNAVAILABLE: {facts['method']} {used.status if used else '?'}"
-            return [*events, SlotSet("diagnosis", diagnosis), *ask_if_solved()]
+            return [*events, SlotSet("diagnosis", diagnosis), *ask_if_solved(dispatcher)]
 
         if code == "INVALID_PAYEE":
             dispatcher.utter_message(response="utter_diagnosis_invalid_payee", **facts)
-            return [*events, SlotSet("diagnosis", "INVALID_PAYEE"), *ask_if_solved()]
+            return [*events, SlotSet("diagnosis", "INVALID_PAYEE"), *ask_if_solved(dispatcher)]
 
         if code == "WRONG_PAY_PASSWORD":
             dispatcher.utter_message(response="utter_diagnosis_wrong_pay_password", **facts)
-            return [*events, SlotSet("diagnosis", "WRONG_PAY_PASSWORD"), *ask_if_solved()]
+            return [*events, SlotSet("diagnosis", "WRONG_PAY_PASSWORD"), *ask_if_solved(dispatcher)]
 
         # RISK_CONTROL, NETWORK_TIMEOUT on a failed payment, or a code we do not know
         dispatcher.utter_message(response="utter_diagnosis_needs_agent", **facts)

@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
@@ -135,13 +135,13 @@ class ActionStartRefund(AccountAction):
             return [
                 *start,
                 SlotSet("refund_transaction_id", transaction_id),
-                FollowupAction("refund_form"),
+                SlotSet("flow_next", "refund_form"),
             ]
         page = await backend.list_transactions(customer_id, refundable=True, limit=MAX_CHOICES)
         if not page.items:
             dispatcher.utter_message(response="utter_no_refundable_transactions")
             return []
-        return [*start, FollowupAction("refund_form")]
+        return [*start, SlotSet("flow_next", "refund_form")]
 
 
 class ActionAskRefundTransactionId(Action):

@@ -126,3 +126,11 @@ async def run_action(action, tracker: Tracker) -> tuple[CollectingDispatcher, li
     dispatcher = CollectingDispatcher()
     events = await action.run(dispatcher, tracker, DOMAIN)
     return dispatcher, events
+
+
+def asked_if_solved(dispatcher: CollectingDispatcher, events: list[dict]) -> bool:
+    """The action asked "did that solve it?" and the conversation now waits for the answer."""
+    return (
+        responses(dispatcher)[-1] == "utter_ask_problem_solved"
+        and slot_events(events).get("awaiting_resolution") is True
+    )

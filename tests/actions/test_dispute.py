@@ -41,7 +41,7 @@ async def test_unauthorized_use_is_urgent_freezes_and_hands_off(backend):
     )
     assert responses(dispatcher) == ["utter_unauthorized_urgent"]
     assert slot_events(events)["dispute_type"] == "unauthorized"
-    assert followup(events) == "dispute_form"
+    assert slot_events(events)["flow_next"] == "dispute_form"
 
     validate = ValidateDisputeForm()
     tracker = make_tracker(
@@ -79,4 +79,4 @@ async def test_unclear_dispute_asks_the_kind():
         make_tracker("这笔交易有问题", "transaction_dispute", customer="u1005"),
     )
     assert slot_events(events)["dispute_type"] is None
-    assert followup(events) == "dispute_form"
+    assert slot_events(events)["flow_next"] == "dispute_form"

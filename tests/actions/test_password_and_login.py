@@ -13,14 +13,22 @@ from actions.password import (
 )
 from tests.support import stack
 
-from .conftest import DOMAIN, followup, make_tracker, responses, run_action, said, slot_events
+from .conftest import (
+    DOMAIN,
+    asked_if_solved,
+    make_tracker,
+    responses,
+    run_action,
+    said,
+    slot_events,
+)
 
 
 async def test_offer_opens_the_form_with_masked_contacts():
     dispatcher, events = await run_action(
         ActionOfferPasswordReset(), make_tracker("忘记密码", "forgot_password", customer="u1005")
     )
-    assert followup(events) == "password_reset_form"
+    assert slot_events(events)["flow_next"] == "password_reset_form"
     assert slot_events(events)["reset_purpose"] == "password_reset"
     ask, _ = await run_action(
         ActionAskResetChannel(), make_tracker("", "forgot_password", customer="u1005")
@@ -82,7 +90,7 @@ async def test_u1004_locked_login_gets_the_unlock_path():
     assert responses(dispatcher) == ["utter_login_locked"]
     assert "5" in said(dispatcher)
     assert slot_events(events)["reset_purpose"] == "unlock"
-    assert followup(events) == "password_reset_form"
+    assert slot_events(events)["flow_next"] == "password_reset_form"
 
 
 async def test_u1008_frozen_account_goes_to_a_person():
@@ -101,8 +109,8 @@ async def test_active_account_gets_the_device_checklist():
     dispatcher, events = await run_action(
         ActionDiagnoseLogin(), make_tracker("登不上", "login_problem", customer="u1001")
     )
-    assert responses(dispatcher) == ["utter_login_active_checklist"]
-    assert followup(events) == "utter_ask_problem_solved"
+    assert responses(dispatcher) == ["utter_login_active_checklist", "utter_ask_problem_solved"]
+    assert asked_if_solved(dispatcher, events)
 
 
 def test_stack_secret_is_long_enough():

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from actions.payment_failed import ActionDiagnosePaymentFailure
 
-from .conftest import entity, followup, make_tracker, responses, run_action, said, slot_events
+from .conftest import (
+    asked_if_solved,
+    entity,
+    followup,
+    make_tracker,
+    responses,
+    run_action,
+    said,
+    slot_events,
+)
 
 ACTION = ActionDiagnosePaymentFailure()
 
@@ -16,7 +25,7 @@ async def test_u1001_hears_balance_against_amount():
     assert "¥163.80" in text  # the shortfall
     assert slot_events(events)["transaction_id"] == "T202611200001"
     assert "INSUFFICIENT_BALANCE" in slot_events(events)["diagnosis"]
-    assert followup(events) == "utter_ask_problem_solved"
+    assert asked_if_solved(dispatcher, events)
 
 
 async def test_u1002_hears_the_single_payment_limit_and_another_card():
@@ -24,12 +33,12 @@ async def test_u1002_hears_the_single_payment_limit_and_another_card():
     text = said(dispatcher)
     assert "¥2,000.00" in text and "¥3,299.00" in text and "京东" in text
     assert "工商银行" in text  # the debit card that can carry the amount
-    assert followup(events) == "utter_ask_problem_solved"
+    assert asked_if_solved(dispatcher, events)
 
 
 async def test_u1003_is_told_to_check_the_payee():
     dispatcher, _ = await run_action(ACTION, make_tracker("转账失败", customer="u1003"))
-    assert responses(dispatcher) == ["utter_diagnosis_invalid_payee"]
+    assert responses(dispatcher) == ["utter_diagnosis_invalid_payee", "utter_ask_problem_solved"]
     assert "¥500.00" in said(dispatcher)
 
 
@@ -75,8 +84,9 @@ async def test_customer_without_failed_payments_gets_the_checklist():
     assert responses(dispatcher) == [
         "utter_no_failed_payment_found",
         "utter_payment_failed_checklist",
+        "utter_ask_problem_solved",
     ]
-    assert followup(events) == "utter_ask_problem_solved"
+    assert asked_if_solved(dispatcher, events)
 
 
 async def test_anonymous_and_forged_tokens_get_the_general_checklist():
@@ -88,6 +98,7 @@ async def test_anonymous_and_forged_tokens_get_the_general_checklist():
         assert responses(dispatcher) == [
             "utter_payment_failed_checklist",
             "utter_login_for_account_help",
+            "utter_ask_problem_solved",
         ]
         assert "customer_id" not in slot_events(events)
 

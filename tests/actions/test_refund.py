@@ -13,7 +13,6 @@ from actions.refund import (
 from .conftest import (
     DOMAIN,
     entity,
-    followup,
     make_tracker,
     responses,
     run_action,
@@ -37,7 +36,7 @@ async def test_start_opens_the_form_for_a_customer_with_refundable_payments():
     dispatcher, events = await run_action(
         ActionStartRefund(), make_tracker("我要退款", "request_refund", customer="u1005")
     )
-    assert followup(events) == "refund_form"
+    assert slot_events(events)["flow_next"] == "refund_form"
     assert slot_events(events)["refund_request_id"]
     assert dispatcher.messages == []
 
