@@ -8,8 +8,6 @@ into ``nlu_fallback`` (the bot asks the customer to rephrase).
 
 from __future__ import annotations
 
-from typing import List
-
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, TEXT
@@ -25,7 +23,7 @@ def _has_features(message: Message) -> bool:
 class EepayIntentClassifier(LogisticRegressionClassifier):
     """Logistic regression on the sparse features; no intent for featureless messages."""
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         """Classifies messages with features; the others get no intent."""
         featured = [m for m in messages if _has_features(m)]
         if featured:
