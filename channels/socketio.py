@@ -5,14 +5,25 @@ Same events and options as Rasa's built-in socket.io channel (``user_uttered`` /
 ``channels.guard`` first. Messages an agent sends from the desk (a ``custom`` payload of type
 ``agent_message``, see docs/contracts.md) reach the widget as one ``bot_uttered`` event with
 ``metadata.sender == "agent"`` and the agent's display name.
+
+Two repairs of Rasa 3.6's channel, both re-registered on its socket.io server:
+
+* ``session_request`` awaits ``AsyncServer.enter_room``, a coroutine since python-socketio 5.x
+  (Rasa calls it without ``await``, so with session persistence no reply ever reached the
+  browser: RasaHQ/rasa#13027);
+* replies to customer messages go through our output, which sends a ``custom`` payload as one
+  ``bot_uttered`` event ``{"custom": {...}}`` — Rasa's passes it to ``sio.emit(**payload)``, which
+  raises for any key ``emit`` does not know (``type``, ``language``...).
 """
 
 from __future__ import annotations
 
+import json
+import uuid
 from typing import Any, Optional
 
 from rasa.core.channels import socketio
-from rasa.core.channels.channel import OutputChannel
+from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint
 
 from channels.guard import Handler, guarded
@@ -42,6 +53,12 @@ class SocketIOOutput(socketio.SocketIOOutput):
             return
         await super().send_response(recipient_id, message)
 
+    async def send_custom_json(
+        self, recipient_id: str, json_message: dict[str, Any], **kwargs: Any
+    ) -> None:
+        """A custom payload as one event ``{"custom": payload}`` (rating request, language...)."""
+        await self._send_message(recipient_id, {"custom": json_message})
+
 
 class SocketIOInput(socketio.SocketIOInput):
     """Rasa's socket.io channel behind eepay's inbound guard."""
@@ -58,5 +75,42 @@ class SocketIOInput(socketio.SocketIOInput):
         return SocketIOOutput(self.sio, self.bot_message_evt)
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        """Rasa's socket.io blueprint with guarded messages."""
-        return super().blueprint(guarded(on_new_message))
+        """Rasa's socket.io blueprint with guarded messages and the two repairs above."""
+        handle = guarded(on_new_message)
+        blueprint = super().blueprint(handle)
+        sio = self.sio
+
+        @sio.on("session_request", namespace=self.namespace)
+        async def session_request(sid: str, data: Optional[dict[str, Any]]) -> None:
+            session_id = (data or {}).get("session_id") if isinstance(data, dict) else None
+            session_id = session_id or uuid.uuid4().hex
+            if self.session_persistence:
+                await sio.enter_room(sid, session_id, namespace=self.namespace)
+            await sio.emit("session_confirm", session_id, room=sid, namespace=self.namespace)
+
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: str, data: dict[str, Any]) -> None:
+            data = data if isinstance(data, dict) else {}
+            if self.session_persistence:
+                if not data.get("session_id"):
+                    return  # as Rasa: a message outside a session is ignored
+                sender_id = data["session_id"]
+            else:
+                sender_id = sid
+            metadata = data.get(self.metadata_key) or {}
+            if isinstance(metadata, str):
+                try:
+                    metadata = json.loads(metadata)
+                except ValueError:
+                    metadata = {}
+            await handle(
+                UserMessage(
+                    data.get("message", ""),
+                    SocketIOOutput(sio, self.bot_message_evt),
+                    sender_id,
+                    input_channel=self.name(),
+                    metadata=metadata,
+                )
+            )
+
+        return blueprint

@@ -28,7 +28,7 @@ export function usableStorage(candidate) {
 }
 
 function emptyState() {
-  return { sessionId: null, messages: [], unread: 0, updatedAt: 0 };
+  return { sessionId: null, messages: [], unread: 0, language: null, updatedAt: 0 };
 }
 
 function isMessage(value) {
@@ -45,6 +45,13 @@ function newer(a, b) {
   return (b.rev ?? 0) > (a.rev ?? 0) ? b : a;
 }
 
+/** Of two copies of one delivery, the edited one (quick reply chosen...), else the smaller id. */
+function preferred(a, b) {
+  const revA = a.rev ?? 0;
+  const revB = b.rev ?? 0;
+  return revA !== revB ? revA > revB : a.id < b.id;
+}
+
 function sameDelivery(a, b) {
   return (
     a.from === b.from &&
@@ -59,7 +66,7 @@ function sameDelivery(a, b) {
 /**
  * The union of two message lists by id (the higher `rev` wins), in time order. A bot or agent
  * message that two tabs both received (same text, different tabs, within 3 s) is kept once —
- * the copy with the smaller id, so every tab keeps the same one.
+ * the edited copy, else the one with the smaller id, so every tab keeps the same one.
  */
 export function mergeMessages(first, second) {
   const byId = new Map();
@@ -73,7 +80,7 @@ export function mergeMessages(first, second) {
   for (const message of ordered) {
     const twin = kept.findIndex((other) => sameDelivery(other, message));
     if (twin === -1) kept.push(message);
-    else if (message.id < kept[twin].id) kept[twin] = message;
+    else if (preferred(message, kept[twin])) kept[twin] = message;
   }
   return kept;
 }
@@ -114,6 +121,7 @@ export class ConversationStore {
         sessionId: typeof data.sessionId === "string" ? data.sessionId : null,
         messages: Array.isArray(data.messages) ? data.messages.filter(isMessage) : [],
         unread: Number.isInteger(data.unread) && data.unread > 0 ? data.unread : 0,
+        language: typeof data.language === "string" ? data.language : null,
         updatedAt: data.updatedAt,
       };
     } catch {
@@ -123,10 +131,10 @@ export class ConversationStore {
   }
 
   /** Saves the conversation, dropping the oldest messages beyond the caps. */
-  save({ sessionId, messages, unread }) {
+  save({ sessionId, messages, unread = 0, language = null }) {
     let kept = messages.slice(-this.maxMessages);
     for (;;) {
-      const serialised = JSON.stringify({ v: VERSION, sessionId, messages: kept, unread, updatedAt: Date.now() });
+      const serialised = JSON.stringify({ v: VERSION, sessionId, messages: kept, unread, language, updatedAt: Date.now() });
       if (serialised.length <= this.maxChars || kept.length <= 1) {
         try {
           this.storage.setItem(this.key, serialised);

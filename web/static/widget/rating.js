@@ -12,17 +12,15 @@ import { el } from "./render.js";
 export const RATING_REQUEST = "rating_request";
 export const MAX_COMMENT_CHARS = 500;
 
-/** True when a bot_uttered payload asks for a rating (custom payload, at top level or nested). */
-export function isRatingRequest(payload) {
-  if (!payload || typeof payload !== "object") return false;
-  const custom = payload.custom && typeof payload.custom === "object" ? payload.custom : payload;
-  return custom.type === RATING_REQUEST;
+/** True when a message's custom payload asks for a rating. */
+export function isRatingRequest(custom) {
+  return Boolean(custom) && custom.type === RATING_REQUEST;
 }
 
-/** Submits a rating as a customer message through `sendText(text)`. */
-export function messageSubmitter(sendText, strings) {
+/** Submits a rating as the customer message `format(score, comment)`, through `sendText(text)`. */
+export function messageSubmitter(sendText, format) {
   return async ({ score, comment }) => {
-    sendText(strings.rating.message(score, comment));
+    sendText(format(score, comment));
   };
 }
 

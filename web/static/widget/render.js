@@ -1,5 +1,5 @@
 // Safe DOM building. Message text only ever becomes text nodes (textContent); links are
-// real <a> elements whose href passed `safeUrl`. Nothing here uses innerHTML.
+// real <a> elements whose href passed `safeUrl`. No string is ever parsed as HTML.
 
 const LINK_PROTOCOLS = new Set(["http:", "https:", "mailto:", "tel:"]);
 

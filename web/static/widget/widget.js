@@ -56,15 +56,19 @@ export function normalizeConfig(config = {}) {
     throw new Error("eepay chat: `serverUrl` must be the http(s) URL of the Rasa server");
   }
   const language = resolveLanguage(config.language);
-  const strings = stringsFor(language);
   const token = typeof config.customerToken === "string" ? config.customerToken.trim() : "";
   const ttlHours = Number(config.historyTtlHours);
+  // socket.io reads a URL path as a namespace, so a Rasa server behind a path prefix
+  // (https://eepay.com/rasa) becomes origin + socket path (/rasa/socket.io).
+  const prefix = server.pathname.replace(/\/+$/, "");
   return {
-    serverUrl: server.href.replace(/\/$/, ""),
-    socketPath: typeof config.socketPath === "string" && config.socketPath ? config.socketPath : "/socket.io",
+    serverUrl: server.origin,
+    socketPath:
+      typeof config.socketPath === "string" && config.socketPath ? config.socketPath : `${prefix}/socket.io`,
     customerToken: token,
     language,
-    title: typeof config.title === "string" && config.title.trim() ? config.title.trim() : strings.title,
+    // null: the language's own title (it follows a language switch).
+    title: typeof config.title === "string" && config.title.trim() ? config.title.trim() : null,
     initPayload: typeof config.initPayload === "string" ? config.initPayload : "/greet",
     historyTtlHours: Number.isFinite(ttlHours) && ttlHours > 0 ? ttlHours : 24,
     sessionScope: config.sessionScope || tokenSubject(token) || (token ? "customer" : "anonymous"),
@@ -81,15 +85,33 @@ function cleanButtons(list) {
     .map((b) => ({ title: b.title.slice(0, 100), payload: b.payload.slice(0, 1000) }));
 }
 
+function isObject(value) {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/**
+ * The custom payload of a `bot_uttered` event, whichever way the channel delivered it:
+ * `{"custom": {...}}`, Rasa's socket.io style `{"custom": {"data": {...}}}`, or the payload
+ * itself at the top level (what Rasa's own output emits for `custom: {"data": {...}}`).
+ */
+export function customOf(payload) {
+  if (!isObject(payload)) return null;
+  if (isObject(payload.custom)) return isObject(payload.custom.data) ? payload.custom.data : payload.custom;
+  return typeof payload.type === "string" ? payload : null;
+}
+
 /**
  * One `bot_uttered` payload as a message entry ({from, text, buttons, image, agentName, kind}),
  * or null for a payload the widget does not show.
  */
 export function entryFromPayload(payload) {
-  if (!payload || typeof payload !== "object") return null;
-  if (isRatingRequest(payload)) return { from: "bot", kind: "rating", text: "" };
-  const custom = payload.custom && typeof payload.custom === "object" ? payload.custom : null;
-  const meta = payload.metadata && typeof payload.metadata === "object" ? payload.metadata : {};
+  if (!isObject(payload)) return null;
+  const custom = customOf(payload);
+  if (isRatingRequest(custom)) return { from: "bot", kind: "rating", text: "" };
+  if (custom?.type === "language" && typeof custom.language === "string") {
+    return { kind: "language", language: custom.language };
+  }
+  const meta = isObject(payload.metadata) ? payload.metadata : {};
   const isAgent = meta.sender === "agent" || custom?.type === "agent_message";
   let text = typeof payload.text === "string" ? payload.text : "";
   if (!text && custom?.type === "agent_message" && typeof custom.text === "string") text = custom.text;
@@ -117,7 +139,6 @@ export class ChatWidget {
   constructor(config, io) {
     this.config = normalizeConfig(config);
     this.io = io;
-    this.strings = stringsFor(this.config.language);
     this.tabId = newId();
     this.store = new ConversationStore({
       scope: this.config.sessionScope,
@@ -128,12 +149,19 @@ export class ChatWidget {
     this.sessionId = saved.sessionId;
     this.messages = saved.messages;
     this.unread = saved.unread;
+    // The configured language, unless the bot switched this conversation to another one.
+    this.language = resolveLanguage(saved.language ?? this.config.language);
+    this.strings = stringsFor(this.language);
     this.isOpen = false;
     this.greeted = this.messages.length > 0;
     this.typingTimer = null;
     this.connection = null;
     this.submitRating =
-      this.config.submitRating ?? messageSubmitter((text) => this.sendText(text), this.strings);
+      this.config.submitRating ??
+      messageSubmitter(
+        (text) => this.sendText(text),
+        (score, comment) => this.strings.rating.message(score, comment),
+      );
 
     this.build();
     this.renderAll();
@@ -152,7 +180,6 @@ export class ChatWidget {
   // --- DOM --------------------------------------------------------------------------------
 
   build() {
-    const s = this.strings;
     const n = ++widgetCount;
     this.host = el("div", { class: "eepay-chat", "data-eepay-chat": "" });
     const root = this.host.attachShadow({ mode: "open" });
@@ -170,21 +197,23 @@ export class ChatWidget {
     );
     this.launcher.addEventListener("click", () => (this.isOpen ? this.close() : this.open()));
 
+    this.title = el("h2", { id: titleId, class: "eec-title" });
     this.status = el("p", { class: "eec-status", role: "status", "aria-live": "polite" });
-    const closeButton = el("button", { type: "button", class: "eec-close", "aria-label": s.close, title: s.close }, "×");
-    closeButton.addEventListener("click", () => this.close());
+    this.closeButton = el("button", { type: "button", class: "eec-close" }, "×");
+    this.closeButton.addEventListener("click", () => this.close());
 
-    this.log = el("ol", { class: "eec-log", role: "log", "aria-live": "polite", "aria-label": s.conversation, tabindex: "0" });
+    this.log = el("ol", { class: "eec-log", role: "log", "aria-live": "polite", tabindex: "0" });
     this.log.addEventListener("scroll", () => {
       if (this.nearBottom()) this.jump.hidden = true;
     });
+    this.typingText = el("span");
     this.typing = el(
       "div",
       { class: "eec-typing", role: "status", hidden: true },
       el("span", { class: "eec-typing__dots", "aria-hidden": "true" }, el("i"), el("i"), el("i")),
-      el("span", { text: s.typing }),
+      this.typingText,
     );
-    this.jump = el("button", { type: "button", class: "eec-jump", hidden: true, text: `${s.newMessages} ↓` });
+    this.jump = el("button", { type: "button", class: "eec-jump", hidden: true });
     this.jump.addEventListener("click", () => this.scrollToBottom());
 
     this.input = el("textarea", {
@@ -192,7 +221,6 @@ export class ChatWidget {
       class: "eec-input",
       rows: 1,
       maxLength: MAX_INPUT_CHARS,
-      placeholder: s.placeholder,
       autocomplete: "off",
       enterKeyHint: "send",
     });
@@ -204,14 +232,10 @@ export class ChatWidget {
       }
     });
     this.input.addEventListener("input", () => this.autosize());
-    const sendButton = el("button", { type: "submit", class: "eec-send", "aria-label": s.send, title: s.send }, el("span", { text: s.send }));
-    const composer = el(
-      "form",
-      { class: "eec-composer" },
-      el("label", { class: "eec-sr", for: inputId, text: s.inputLabel }),
-      this.input,
-      sendButton,
-    );
+    this.inputLabel = el("label", { class: "eec-sr", for: inputId });
+    this.sendText_ = el("span");
+    this.sendButton = el("button", { type: "submit", class: "eec-send" }, this.sendText_);
+    const composer = el("form", { class: "eec-composer" }, this.inputLabel, this.input, this.sendButton);
     composer.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submitInput();
@@ -220,12 +244,7 @@ export class ChatWidget {
     this.panel = el(
       "section",
       { id: panelId, class: "eec-panel", role: "dialog", "aria-modal": "false", "aria-labelledby": titleId, hidden: true },
-      el(
-        "header",
-        { class: "eec-header" },
-        el("div", { class: "eec-header__text" }, el("h2", { id: titleId, class: "eec-title", text: this.config.title }), this.status),
-        closeButton,
-      ),
+      el("header", { class: "eec-header" }, el("div", { class: "eec-header__text" }, this.title, this.status), this.closeButton),
       el("div", { class: "eec-body" }, this.log, this.jump),
       this.typing,
       composer,
@@ -237,15 +256,52 @@ export class ChatWidget {
       }
     });
 
-    this.frame = el(
-      "div",
-      { class: "eec", lang: this.strings.htmlLang, dir: "ltr" },
-      this.panel,
-      this.launcher,
-    );
-    root.append(el("link", { rel: "stylesheet", href: STYLESHEET }), this.frame);
+    this.frame = el("div", { class: "eec", dir: "ltr" }, this.panel, this.launcher);
+    // Shown once our stylesheet is in: no flash of an unstyled widget on the host page.
+    this.frame.hidden = true;
+    const stylesheet = el("link", { rel: "stylesheet", href: STYLESHEET });
+    const reveal = () => {
+      this.frame.hidden = false;
+      if (this.isOpen) this.scrollToBottom();
+    };
+    stylesheet.addEventListener("load", reveal, { once: true });
+    stylesheet.addEventListener("error", reveal, { once: true });
+    root.append(stylesheet, this.frame);
     this.config.container.append(this.host);
-    this.setStatus(Status.CONNECTING);
+    this.applyStrings();
+  }
+
+  /** Puts the current language's strings on every fixed part of the widget. */
+  applyStrings() {
+    const s = this.strings;
+    this.frame.lang = s.htmlLang;
+    this.title.textContent = this.config.title ?? s.title;
+    this.closeButton.setAttribute("aria-label", s.close);
+    this.closeButton.title = s.close;
+    this.log.setAttribute("aria-label", s.conversation);
+    this.typingText.textContent = s.typing;
+    this.jump.textContent = `${s.newMessages} ↓`;
+    this.input.placeholder = s.placeholder;
+    this.inputLabel.textContent = s.inputLabel;
+    this.sendButton.setAttribute("aria-label", s.send);
+    this.sendButton.title = s.send;
+    this.sendText_.textContent = s.send;
+    this.setStatus(this.connection?.status ?? Status.CONNECTING);
+    this.updateLauncher();
+  }
+
+  /**
+   * Switches the widget's own texts to `language` ("zh", "en", or the bot's codes "zh-Hans",
+   * "zh-Hant", "en"); the bot announces a change with {"type": "language", "language": ...}.
+   */
+  setLanguage(language) {
+    const next = resolveLanguage(language);
+    if (next === this.language) return;
+    this.language = next;
+    this.strings = stringsFor(next);
+    this.applyStrings();
+    this.renderAll();
+    this.sync();
   }
 
   autosize() {
@@ -268,7 +324,6 @@ export class ChatWidget {
     });
     const time = el("time", { class: "eec-time", dateTime: new Date(message.ts).toISOString(), text: formatTime(message.ts, s.locale) });
     const meta = el("div", { class: "eec-meta" }, el("span", { class: "eec-sender", text: this.senderLabel(message) }), time);
-    if (message.from === "agent") meta.prepend(el("span", { class: "eec-agent-tag", "aria-hidden": "true", text: "👤" }));
     item.append(meta);
 
     if (message.kind === "rating") {
@@ -279,8 +334,9 @@ export class ChatWidget {
       // Customers' own text is never linkified; bot and agent text gets safe links.
       item.append(appendRichText(el("div", { class: "eec-bubble" }), message.text, { links: message.from !== "user" }));
     }
-    if (message.image) {
-      item.append(el("img", { class: "eec-image", src: message.image, alt: s.image, loading: "lazy", referrerPolicy: "no-referrer" }));
+    const image = safeUrl(message.image); // checked again: stored history is input too
+    if (image && ["http:", "https:"].includes(image.protocol)) {
+      item.append(el("img", { class: "eec-image", src: image.href, alt: s.image, loading: "lazy", referrerPolicy: "no-referrer" }));
     }
     if (message.from === "user" && message.pending) {
       item.append(el("span", { class: "eec-pending", text: s.pending }));
@@ -318,9 +374,13 @@ export class ChatWidget {
     node.replaceWith(this.renderMessage(message, index, this.lastUserIndex()));
   }
 
-  lastUserIndex() {
-    for (let i = this.messages.length - 1; i >= 0; i -= 1) if (this.messages[i].from === "user") return i;
+  lastIndex(predicate) {
+    for (let i = this.messages.length - 1; i >= 0; i -= 1) if (predicate(this.messages[i])) return i;
     return -1;
+  }
+
+  lastUserIndex() {
+    return this.lastIndex((m) => m.from === "user");
   }
 
   nearBottom() {
@@ -338,8 +398,8 @@ export class ChatWidget {
     const wasNearBottom = this.nearBottom();
     const message = { id: newId(), ts: Date.now(), origin: this.tabId, rev: 0, ...entry };
     this.messages.push(message);
-    this.persist();
-    this.log.append(this.renderMessage(message, this.messages.length - 1, this.lastUserIndex()));
+    if (this.persist()) this.renderAll();
+    else this.log.append(this.renderMessage(message, this.messages.length - 1, this.lastUserIndex()));
     if (message.from === "user") {
       this.log.querySelectorAll(".eec-quick__button:not(.is-chosen)").forEach((b) => (b.disabled = true));
     }
@@ -350,20 +410,32 @@ export class ChatWidget {
 
   update(message, changes) {
     Object.assign(message, changes, { rev: (message.rev ?? 0) + 1 });
-    this.persist();
-    this.rerender(message);
+    if (this.persist()) this.renderAll();
+    else this.rerender(message);
   }
 
+  /**
+   * Saves the conversation after merging what other tabs saved meanwhile. True when the
+   * message list changed beyond this tab's own edit (the caller then re-renders everything).
+   */
   persist() {
+    const before = this.messages;
     const stored = this.store.load();
     if (stored.sessionId && stored.sessionId === this.sessionId) {
-      const merged = mergeMessages(this.messages, stored.messages);
-      if (merged.length !== this.messages.length) {
-        this.messages = merged;
-        this.renderAll();
-      }
+      this.messages = mergeMessages(this.messages, stored.messages);
     }
-    this.messages = this.store.save({ sessionId: this.sessionId, messages: this.messages, unread: this.unread });
+    this.messages = this.store.save({
+      sessionId: this.sessionId,
+      messages: this.messages,
+      unread: this.unread,
+      language: this.language === resolveLanguage(this.config.language) ? null : this.language,
+    });
+    return this.messages.length !== before.length || this.messages.some((m, i) => m !== before[i]);
+  }
+
+  /** Saves, and re-renders if other tabs' messages came in. */
+  sync() {
+    if (this.persist()) this.renderAll();
   }
 
   /** Another tab changed the stored conversation. */
@@ -395,10 +467,14 @@ export class ChatWidget {
       this.switchSession(stored.sessionId, stored.messages);
       return;
     }
-    if (previous && previous !== sessionId) this.messages = []; // the server started afresh
     this.sessionId = sessionId;
-    this.persist();
-    this.renderAll();
+    if (previous && previous !== sessionId) {
+      this.messages = []; // the server started a new conversation
+      this.persist();
+      this.renderAll();
+    } else {
+      this.sync();
+    }
   }
 
   setStatus(status) {
@@ -410,7 +486,7 @@ export class ChatWidget {
   updateLauncher() {
     const s = this.strings;
     const label = this.isOpen ? s.closeChat : s.openChat;
-    this.launcher.setAttribute("aria-label", this.unread ? `${label}（${s.unread(this.unread)}）` : label);
+    this.launcher.setAttribute("aria-label", this.unread ? s.withUnread(label, this.unread) : label);
     this.launcher.setAttribute("aria-expanded", String(this.isOpen));
     this.badge.hidden = this.unread === 0;
     this.badge.textContent = this.unread > 99 ? "99+" : String(this.unread);
@@ -444,18 +520,25 @@ export class ChatWidget {
     this.connection.start();
   }
 
+  /** Sent with every message: the customer's token (contract) and the widget's language. */
   metadata() {
-    return this.config.customerToken ? { customer_token: this.config.customerToken } : {};
+    const metadata = { language: this.strings.htmlLang };
+    if (this.config.customerToken) metadata.customer_token = this.config.customerToken;
+    return metadata;
   }
 
   receive(payload) {
     const entry = entryFromPayload(payload);
     if (!entry) return;
+    if (entry.kind === "language") {
+      this.setLanguage(entry.language);
+      return;
+    }
     this.hideTyping();
     this.append(entry);
     if (!this.isOpen || document.hidden) {
       this.unread += 1;
-      this.persist();
+      this.sync();
       this.updateLauncher();
     }
   }
@@ -465,7 +548,9 @@ export class ChatWidget {
       const message = this.messages.find((m) => m.id === localId);
       if (message?.pending) this.update(message, { pending: false });
     }
-    this.showTyping();
+    // While a person handles the conversation the bot is paused: no "typing" for it.
+    const lastReply = this.messages[this.lastIndex((m) => m.from !== "user")];
+    if (lastReply?.from !== "agent") this.showTyping();
   }
 
   // --- customer actions -------------------------------------------------------------------
@@ -517,7 +602,7 @@ export class ChatWidget {
 
   markRead() {
     this.unread = 0;
-    this.persist();
+    this.sync();
     this.updateLauncher();
   }
 
