@@ -54,6 +54,25 @@ lock:
 	$(PY) -m pip install --quiet -r requirements.in
 	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > requirements.lock
 
+# --- front-end and browser dependencies --------------------------------------
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+WEB_DEPS := web/node_modules/.package-lock.json
+
+# socket.io-client for the widget, from the npm registry, exactly as locked
+$(WEB_DEPS): web/package.json web/package-lock.json
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund
+	touch $@
+
+.PHONY: web-deps
+web-deps: $(WEB_DEPS)
+
+# Debian's Chromium and CJK fonts for the Playwright browser tests (no browser download)
+.PHONY: browser-deps
+browser-deps:
+	@test -x /usr/bin/chromium && fc-list :lang=zh | grep -q . || { \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji; }
+
 # --- model ------------------------------------------------------------------
 $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data data \
@@ -64,7 +83,7 @@ train: $(MODEL)
 
 # --- run --------------------------------------------------------------------
 .PHONY: run
-run: $(VENV)/.installed .env $(MODEL)
+run: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS)
 	$(VENV)/bin/honcho start -f Procfile -e .env
 
 # --- tests ------------------------------------------------------------------
@@ -78,7 +97,7 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
 .PHONY: test
-test: $(VENV)/.installed $(MODEL)
+test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) browser-deps
 	$(MAKE) lint
 	$(MAKE) validate
 	$(VENV)/bin/pytest

@@ -25,6 +25,7 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
+from actions.i18n import language_of, text
 from actions.identity import verified_customer_id
 
 logger = logging.getLogger(__name__)
@@ -60,8 +61,8 @@ class AccountAction(Action, abc.ABC):
 
     #: the published checklist for an anonymous customer or a backend failure
     general_response: str = ""
-    #: what could not be checked, for the apology when the backend fails ("您的付款记录")
-    checked_data: str = "您的账户信息"
+    #: what could not be checked, for the apology when the backend fails (an i18n key)
+    checked_data: str = "checked.account"
 
     @abc.abstractmethod
     async def run_for_customer(
@@ -112,7 +113,8 @@ class AccountAction(Action, abc.ABC):
             self.name(),
             extra={"conversation_id": tracker.sender_id, "error": repr(error)},
         )
-        dispatcher.utter_message(response="utter_backend_unavailable", checked=self.checked_data)
+        checked = text(self.checked_data, language_of(tracker))
+        dispatcher.utter_message(response="utter_backend_unavailable", checked=checked)
         if self.general_response:
             dispatcher.utter_message(response=self.general_response)
         return [

@@ -34,6 +34,7 @@ from actions.backend_client import (
 )
 from actions.common import AccountAction, Events, entity_value, hand_off
 from actions.formatting import method_label, yuan
+from actions.i18n import language_of, text
 from actions.identity import verified_customer_id
 from actions.payment_failed import transaction_button
 
@@ -50,45 +51,38 @@ FORM_SLOTS = (
     "dispute_cancelled",
 )
 
-# Phrases that tell the kind of dispute; checked in this order (unauthorized first: urgent).
+# Phrases that tell the kind of dispute, Chinese and English, checked in this order
+# (unauthorized first: it is urgent). Matching is on lower-cased text.
 KEYWORDS = (
-    (
-        UNAUTHORIZED,
-        (
-            "不是我",
-            "没授权",
-            "未授权",
-            "盗刷",
-            "被盗",
-            "陌生",
-            "不认识",
-            "莫名其妙",
-            "没买",
-            "没消费",
-            "别人用",
-            "不是本人",
-        ),
-    ),
-    (DUPLICATE, ("两次", "2次", "二次", "重复", "两笔", "扣了两", "多扣了一笔", "double")),
-    (
-        WRONG_AMOUNT,
-        ("金额不对", "多扣", "扣多", "金额错", "不是这个数", "多收", "扣了我", "应该是"),
-    ),
-    (MERCHANT, ("商家", "没收到货", "没发货", "店家", "卖家", "说没收到", "还让我再付")),
-)
-TYPE_FROM_CHOICE = {
-    "不是我本人操作": UNAUTHORIZED,
-    "重复扣款": DUPLICATE,
-    "金额不对": WRONG_AMOUNT,
-    "商家问题": MERCHANT,
-}
-CANCEL_PHRASES = ("算了", "不用了", "取消", "不处理了")
+    (UNAUTHORIZED, (
+        "不是我", "没授权", "未授权", "盗刷", "被盗", "陌生", "不认识", "莫名其妙", "没买",
+        "没消费", "别人用", "不是本人", "not me", "wasn't me", "didnt make", "didn't make",
+        "unauthori", "stolen", "fraud", "hacked", "don't recognize", "dont recognize",
+        "never bought", "someone used",
+    )),
+    (DUPLICATE, (
+        "两次", "2次", "二次", "重复", "两笔", "扣了两", "多扣了一笔", "twice", "double",
+        "duplicate", "two times", "2 times",
+    )),
+    (WRONG_AMOUNT, (
+        "金额不对", "多扣", "扣多", "金额错", "不是这个数", "多收", "扣了我", "应该是",
+        "wrong amount", "overcharged", "charged more", "too much", "should be", "should have been",
+    )),
+    (MERCHANT, (
+        "商家", "没收到货", "没发货", "店家", "卖家", "说没收到", "还让我再付", "merchant",
+        "seller", "shop", "store", "never arrived", "not received", "didn't receive",
+    )),
+)  # fmt: skip
+# the four choices the customer is offered, as button payloads
+DISPUTE_TYPES = (UNAUTHORIZED, DUPLICATE, WRONG_AMOUNT, MERCHANT)
+CANCEL_PHRASES = ("算了", "不用了", "取消", "不处理了", "cancel", "never mind", "forget it")
 
 
-def classify(text: str) -> str | None:
+def classify(message: str) -> str | None:
     """The kind of dispute a message describes, if it says."""
+    lowered = message.lower()
     for dispute_type, words in KEYWORDS:
-        if any(word in text for word in words):
+        if any(word in lowered for word in words):
             return dispute_type
     return None
 
@@ -107,7 +101,7 @@ class ActionStartDispute(AccountAction):
     """Detects duplicates from the data, or opens dispute_form for what is missing."""
 
     general_response = "utter_transaction_dispute_guide"
-    checked_data = "您的交易记录"
+    checked_data = "checked.transactions"
 
     def name(self) -> str:
         """Action name used in the domain and rules."""
@@ -122,8 +116,8 @@ class ActionStartDispute(AccountAction):
         domain: dict[str, Any],
     ) -> Events:
         """Duplicate found → case opened now; otherwise the form."""
-        text = (tracker.latest_message or {}).get("text") or ""
-        dispute_type = classify(text)
+        message = (tracker.latest_message or {}).get("text") or ""
+        dispute_type = classify(message)
         transaction_id = entity_value(tracker, "transaction_id")
         request_id = uuid.uuid4().hex
         if dispute_type in (DUPLICATE, None):
@@ -191,7 +185,11 @@ class ActionAskDisputeType(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """Four choices as buttons."""
-        buttons = [{"title": title, "payload": title} for title in TYPE_FROM_CHOICE]
+        language = language_of(tracker)
+        buttons = [
+            {"title": text(f"button.dispute.{kind}", language), "payload": kind}
+            for kind in DISPUTE_TYPES
+        ]
         dispatcher.utter_message(response="utter_ask_dispute_type", buttons=buttons)
         return []
 
@@ -217,7 +215,8 @@ class ActionAskDisputeTransactionId(Action):
                     since=datetime.now(timezone.utc) - LOOKBACK,
                     limit=5,
                 )
-            buttons = [transaction_button(t, intent="inform") for t in page.items]
+            language = language_of(tracker)
+            buttons = [transaction_button(t, language, intent="inform") for t in page.items]
         dispatcher.utter_message(response="utter_ask_dispute_transaction_id", buttons=buttons)
         return []
 
@@ -249,12 +248,12 @@ class ValidateDisputeForm(FormValidationAction):
         """One of the four kinds, from a button or the customer's words."""
         if value is None:  # a reset or not known yet: the form asks
             return {"dispute_type": None}
-        text = str(value).strip()
-        if text in (UNAUTHORIZED, DUPLICATE, WRONG_AMOUNT, MERCHANT):
-            return {"dispute_type": text}
-        if any(phrase in text for phrase in CANCEL_PHRASES):
+        answer = str(value).strip()
+        if answer in DISPUTE_TYPES:
+            return {"dispute_type": answer}
+        if any(phrase in answer.lower() for phrase in CANCEL_PHRASES):
             return {"dispute_type": None, "dispute_cancelled": True}
-        dispute_type = TYPE_FROM_CHOICE.get(text) or classify(text)
+        dispute_type = classify(answer)
         if dispute_type == UNAUTHORIZED:
             dispatcher.utter_message(response="utter_unauthorized_urgent")
         if dispute_type is None:
@@ -279,9 +278,11 @@ class ValidateDisputeForm(FormValidationAction):
                     idempotency_key=request_key(tracker, "freeze"),
                 )
             frozen = [m for m in result.items if m.status == "frozen"]
-            names = (
-                "、".join(method_label(m.type, m.bank, m.last4) for m in frozen) or "您的支付方式"
-            )
+            language = language_of(tracker)
+            separator = text("method.list_separator", language)
+            names = separator.join(
+                method_label(m.type, m.bank, m.last4, language) for m in frozen
+            ) or text("method.yours", language)
             dispatcher.utter_message(response="utter_methods_frozen", methods=names)
         return {"dispute_freeze_confirmed": True}
 

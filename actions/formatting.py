@@ -6,38 +6,52 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Optional
 
+from actions.i18n import MONTHS, text
 from addons.dates import EEPAY_TZ
-
-METHOD_TYPES = {"balance": "余额", "debit_card": "储蓄卡", "credit_card": "信用卡"}
+from addons.language import DEFAULT, ENGLISH
 
 
 def yuan(fen: int) -> str:
-    """¥1,200.00 for 120000 fen."""
+    """¥1,200.00 for 120000 fen (the same in every language)."""
     value = Decimal(fen) / 100
     sign = "-" if value < 0 else ""
     return f"{sign}¥{abs(value):,.2f}"
 
 
-def local_time(moment: Optional[datetime]) -> str:
-    """11月26日 18:30 in Asia/Shanghai."""
+def local_time(moment: Optional[datetime], language: str = DEFAULT) -> str:
+    """11月26日 18:30, or Nov 26 18:30, in Asia/Shanghai."""
     if moment is None:
         return ""
     local = moment.astimezone(EEPAY_TZ)
+    if language == ENGLISH:
+        return f"{MONTHS[local.month - 1]} {local.day} {local:%H:%M}"
     return f"{local.month}月{local.day}日 {local:%H:%M}"
 
 
-def local_date(moment: Optional[datetime]) -> str:
-    """11月26日 in Asia/Shanghai."""
+def local_date(moment: Optional[datetime], language: str = DEFAULT) -> str:
+    """11月26日, or Nov 26, in Asia/Shanghai."""
     if moment is None:
         return ""
     local = moment.astimezone(EEPAY_TZ)
+    if language == ENGLISH:
+        return f"{MONTHS[local.month - 1]} {local.day}"
     return f"{local.month}月{local.day}日"
 
 
-def method_label(method_type: str, bank: Optional[str] = None, last4: Optional[str] = None) -> str:
-    """余额, or 招商银行储蓄卡（尾号6621）."""
-    kind = METHOD_TYPES.get(method_type, method_type)
+def method_label(
+    method_type: str,
+    bank: Optional[str] = None,
+    last4: Optional[str] = None,
+    language: str = DEFAULT,
+) -> str:
+    """余额 / 招商银行储蓄卡（尾号6621）, or balance / 招商银行 debit card ending 6621."""
+    key = f"method.{method_type}"
+    kind = text(key, language) if key in _KNOWN_METHODS else method_type
     if method_type == "balance":
         return kind
-    name = f"{bank or ''}{kind}"
-    return f"{name}（尾号{last4}）" if last4 else name
+    if last4:
+        return text("method.card", language, bank=bank or "", kind=kind, last4=last4).strip()
+    return text("method.card_no_last4", language, bank=bank or "", kind=kind).strip()
+
+
+_KNOWN_METHODS = {"method.balance", "method.debit_card", "method.credit_card"}

@@ -67,14 +67,13 @@ class ActionHandOff(Action):
         """Queues the conversation at the desk and pauses the bot."""
         reason = tracker.get_slot("handoff_reason") or CUSTOMER_REQUEST
         ticket = await get_desk_client().hand_off(handoff_payload(tracker, reason))
-        if ticket is None:
+        opens = ""
+        if ticket is not None and not ticket.within_hours and ticket.next_open_at:
+            language = tracker.get_slot("language") or "zh-Hans"
+            opens = local_time(datetime.fromisoformat(ticket.next_open_at), language)
+        if ticket is None or (not ticket.within_hours and not opens):
             dispatcher.utter_message(response="utter_handoff_pending")
         elif not ticket.within_hours:
-            opens = (
-                local_time(datetime.fromisoformat(ticket.next_open_at))
-                if ticket.next_open_at
-                else ""
-            )
             dispatcher.utter_message(response="utter_handoff_after_hours", next_open=opens)
         else:
             dispatcher.utter_message(

@@ -16,20 +16,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backend_client import BackendClient
 from actions.common import AccountAction, Events, ask_if_solved, hand_off
 from actions.formatting import local_time
+from actions.i18n import TEXTS, language_of, text
 from actions.password import UNLOCK, start_reset_form
-
-LOCK_REASONS = {
-    "too_many_failed_logins": "密码连续输错次数太多，系统为保护您的账户临时锁定了登录",
-    "risk_control": "系统检测到异常登录风险，临时锁定了登录",
-    "customer_request": "您之前申请过锁定账户",
-}
 
 
 class ActionDiagnoseLogin(AccountAction):
     """Explains why the customer cannot log in, from their account status."""
 
     general_response = "utter_login_problem_checklist"
-    checked_data = "您的账户状态"
+    checked_data = "checked.status"
 
     def name(self) -> str:
         """Action name used in the domain and rules."""
@@ -56,12 +51,14 @@ class ActionDiagnoseLogin(AccountAction):
             dispatcher.utter_message(response="utter_account_frozen")
             return [SlotSet("diagnosis", "account frozen"), *hand_off("account_frozen")]
         if customer.status == "locked":
-            reason = LOCK_REASONS.get(customer.lock_reason or "", "账户出于安全原因被临时锁定")
+            language = language_of(tracker)
+            key = f"lock.{customer.lock_reason}"
+            reason = text(key if key in TEXTS else "lock.other", language)
             dispatcher.utter_message(
                 response="utter_login_locked",
                 reason=reason,
                 failed_count=customer.failed_login_count,
-                locked_at=local_time(customer.locked_at),
+                locked_at=local_time(customer.locked_at, language),
             )
             diagnosis = (
                 f"login locked: {customer.lock_reason} ({customer.failed_login_count} failures)"

@@ -24,20 +24,21 @@ from actions.backend_client import (
     get_backend_client,
 )
 from actions.common import AccountAction, Events, hand_off
+from actions.i18n import language_of, text
 from actions.identity import verified_customer_id
 
 PASSWORD_RESET = "password_reset"
 UNLOCK = "unlock"
 FORM_SLOTS = ("reset_channel", "reset_purpose", "reset_cancelled", "reset_request_id")
-CANCEL_PHRASES = ("算了", "不用", "不要", "取消", "先不")
+CANCEL_PHRASES = ("算了", "不用", "不要", "取消", "先不", "cancel", "no thanks", "never mind")
 
 
 def channel_choice(text: str) -> str | None:
     """sms, email, or None for what the customer answered."""
     lowered = text.lower()
-    if any(word in lowered for word in ("邮箱", "邮件", "email", "mail", "e-mail")):
+    if any(word in lowered for word in ("邮箱", "邮件", "郵箱", "email", "mail")):
         return "email"
-    if any(word in lowered for word in ("手机", "短信", "sms", "电话", "号码")):
+    if any(word in lowered for word in ("手机", "短信", "手機", "sms", "电话", "号码", "phone")):
         return "sms"
     return None
 
@@ -56,7 +57,7 @@ class ActionOfferPasswordReset(AccountAction):
     """Explains the reset and offers to send the code (frozen accounts go to a person)."""
 
     general_response = "utter_forgot_password_steps"
-    checked_data = "您的账户状态"
+    checked_data = "checked.status"
 
     def name(self) -> str:
         """Action name used in the domain and rules."""
@@ -91,16 +92,17 @@ class ActionAskResetChannel(Action):
     ) -> Events:
         """One button per registered contact, and a way out."""
         customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        language = language_of(tracker)
         buttons = []
         if customer_id:
             with conversation(tracker.sender_id):
                 customer = await get_backend_client().get_customer(customer_id)
-            buttons.append({"title": f"发到手机 {customer.phone_masked}", "payload": "发到手机"})
+            title = text("button.send_sms", language, phone=customer.phone_masked)
+            buttons.append({"title": title, "payload": "发到手机"})
             if customer.email_masked:
-                buttons.append(
-                    {"title": f"发到邮箱 {customer.email_masked}", "payload": "发到邮箱"}
-                )
-        buttons.append({"title": "不用了", "payload": "/deny"})
+                title = text("button.send_email", language, email=customer.email_masked)
+                buttons.append({"title": title, "payload": "发到邮箱"})
+        buttons.append({"title": text("button.no_thanks", language), "payload": "/deny"})
         dispatcher.utter_message(response="utter_ask_reset_channel", buttons=buttons)
         return []
 

@@ -29,17 +29,19 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backend_client import BackendClient, NotFound, PaymentMethod, Transaction
 from actions.common import AccountAction, Events, ask_if_solved, entity_value, hand_off
 from actions.formatting import local_time, method_label, yuan
+from actions.i18n import TEXTS, language_of, text
 
 LOOKBACK = timedelta(days=7)
+SETTLEMENT_TIME = timedelta(hours=2)
 MAX_CHOICES = 5
-STATUS_TEXT = {"expired": "已过期", "frozen": "已冻结", "active": "正常"}
 
 
-def transaction_button(transaction: Transaction, intent: str = "payment_failed") -> dict[str, str]:
+def transaction_button(
+    transaction: Transaction, language: str, intent: str = "payment_failed"
+) -> dict[str, str]:
     """A button that names a payment and re-asks ``intent`` about it."""
-    title = (
-        f"{local_time(transaction.created_at)} {transaction.payee} {yuan(transaction.amount_fen)}"
-    )
+    when, amount = local_time(transaction.created_at, language), yuan(transaction.amount_fen)
+    title = f"{when} {transaction.payee} {amount}"
     return {"title": title, "payload": f'/{intent}{{"transaction_id":"{transaction.id}"}}'}
 
 
@@ -58,18 +60,20 @@ def usable_alternatives(
     ]
 
 
-def alternatives_text(methods: list[PaymentMethod]) -> str:
+def alternatives_text(methods: list[PaymentMethod], language: str) -> str:
+    """What else the customer can pay with, as a sentence."""
     if not methods:
-        return "您暂时没有其他可用的支付方式，可以先在「我的 → 银行卡」绑定一张新卡。"
-    names = "、".join(method_label(m.type, m.bank, m.last4) for m in methods)
-    return f"可以换用您的{names}再付一次。"
+        return text("alternatives.none", language)
+    separator = text("method.list_separator", language)
+    names = separator.join(method_label(m.type, m.bank, m.last4, language) for m in methods)
+    return text("alternatives.some", language, names=names)
 
 
 class ActionDiagnosePaymentFailure(AccountAction):
     """Finds the failed payment and explains, from the customer's data, what went wrong."""
 
     general_response = "utter_payment_failed_checklist"
-    checked_data = "您的付款记录"
+    checked_data = "checked.payments"
 
     def name(self) -> str:
         """Action name used in the domain and rules."""
@@ -91,6 +95,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
         domain: dict[str, Any],
     ) -> Events:
         """Picks the payment, then diagnoses it."""
+        language = language_of(tracker)
         transaction_id = entity_value(tracker, "transaction_id")
         if transaction_id:
             try:
@@ -99,8 +104,8 @@ class ActionDiagnosePaymentFailure(AccountAction):
                 dispatcher.utter_message(
                     response="utter_transaction_not_found", transaction_id=transaction_id
                 )
-                return await self._offer_recent(customer_id, backend, dispatcher)
-            return await self._diagnose(transaction, customer_id, backend, dispatcher)
+                return await self._offer_recent(customer_id, backend, dispatcher, language)
+            return await self._diagnose(transaction, customer_id, backend, dispatcher, language)
 
         page = await backend.list_transactions(
             customer_id,
@@ -109,19 +114,23 @@ class ActionDiagnosePaymentFailure(AccountAction):
             limit=MAX_CHOICES,
         )
         if len(page.items) == 1:
-            return await self._diagnose(page.items[0], customer_id, backend, dispatcher)
+            return await self._diagnose(page.items[0], customer_id, backend, dispatcher, language)
         if not page.items:
             dispatcher.utter_message(response="utter_no_failed_payment_found")
             dispatcher.utter_message(response="utter_payment_failed_checklist")
             return ask_if_solved(dispatcher)
         dispatcher.utter_message(
             response="utter_which_payment",
-            buttons=[transaction_button(t) for t in page.items],
+            buttons=[transaction_button(t, language) for t in page.items],
         )
         return []
 
     async def _offer_recent(
-        self, customer_id: str, backend: BackendClient, dispatcher: CollectingDispatcher
+        self,
+        customer_id: str,
+        backend: BackendClient,
+        dispatcher: CollectingDispatcher,
+        language: str,
     ) -> Events:
         page = await backend.list_transactions(
             customer_id,
@@ -132,7 +141,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
         if page.items:
             dispatcher.utter_message(
                 response="utter_which_payment",
-                buttons=[transaction_button(t) for t in page.items],
+                buttons=[transaction_button(t, language) for t in page.items],
             )
         return [SlotSet("transaction_id", None)]
 
@@ -142,16 +151,18 @@ class ActionDiagnosePaymentFailure(AccountAction):
         customer_id: str,
         backend: BackendClient,
         dispatcher: CollectingDispatcher,
+        language: str,
     ) -> Events:
         facts = {
             "transaction_id": transaction.id,
             "payee": transaction.payee,
             "amount": yuan(transaction.amount_fen),
-            "time": local_time(transaction.created_at),
+            "time": local_time(transaction.created_at, language),
             "method": method_label(
                 transaction.payment_method.type,
                 transaction.payment_method.bank,
                 transaction.payment_method.last4,
+                language,
             ),
         }
         code = transaction.failure_code or ""
@@ -165,7 +176,9 @@ class ActionDiagnosePaymentFailure(AccountAction):
             return [*events, SlotSet("diagnosis", f"payment {transaction.status}")]
 
         if transaction.status == "pending":
-            settles = local_time(transaction.settles_by) if transaction.settles_by else "2 小时内"
+            # a pending payment settles within two hours of being made
+            settles_at = transaction.settles_by or transaction.created_at + SETTLEMENT_TIME
+            settles = local_time(settles_at, language)
             dispatcher.utter_message(
                 response="utter_diagnosis_pending", settles_by=settles, **facts
             )
@@ -182,7 +195,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
                 response="utter_diagnosis_insufficient_balance",
                 balance=yuan(customer.balance_fen),
                 shortfall=yuan(shortfall),
-                alternatives=alternatives_text(others),
+                alternatives=alternatives_text(others, language),
                 **facts,
             )
             diagnosis = (
@@ -203,7 +216,7 @@ class ActionDiagnosePaymentFailure(AccountAction):
                     single_limit=yuan(used.single_limit_fen),
                     daily_limit=yuan(used.daily_limit_fen),
                     used_today=yuan(used.used_today_fen),
-                    alternatives=alternatives_text(others),
+                    alternatives=alternatives_text(others, language),
                     **facts,
                 )
                 diagnosis = (
@@ -212,11 +225,14 @@ class ActionDiagnosePaymentFailure(AccountAction):
                     f"of {yuan(used.daily_limit_fen)})"
                 )
             else:
-                status = STATUS_TEXT.get(used.status if used else "", "暂时不可用")
+                status_key = f"method_status.{used.status if used else 'unknown'}"
+                if status_key not in TEXTS:
+                    status_key = "method_status.unknown"
+                status = text(status_key, language)
                 dispatcher.utter_message(
                     response="utter_diagnosis_method_unavailable",
                     method_status=status,
-                    alternatives=alternatives_text(others),
+                    alternatives=alternatives_text(others, language),
                     **facts,
                 )
                 diagnosis = f"METHOD_UNAVAILABLE: {facts['method']} {used.status if used else '?'}"

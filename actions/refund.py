@@ -30,6 +30,7 @@ from actions.backend_client import (
 )
 from actions.common import AccountAction, Events, entity_value
 from actions.formatting import local_date, local_time, method_label, yuan
+from actions.i18n import TEXTS, language_of, text
 from actions.identity import verified_customer_id
 
 MAX_CHOICES = 5
@@ -41,43 +42,41 @@ FORM_SLOTS = (
     "refund_amount_fen",
     "refund_request_id",
 )
-CANCEL_PHRASES = ("算了", "不用了", "不退了", "先不退", "取消", "不要退", "不申请了")
-
-# The policy reason behind each refusal, as the customer should hear it.
-REFUSAL_TEXT = {
-    "TRANSACTION_FAILED": "这笔付款没有成功，钱没有扣走，所以不需要退款",
-    "TRANSACTION_PENDING": "这笔付款还在处理中，等结果出来后再看是否需要退款",
-    "TRANSFER_NOT_REFUNDABLE": "转账给个人的款项不支持退款，需要联系收款人退回",
-    "NON_REFUNDABLE_CATEGORY": "这是虚拟商品（如游戏充值、会员），按商家政策购买后不支持退款",
-    "REFUND_IN_PROGRESS": "这笔付款已经有一笔退款在处理中，处理完之前不能再申请",
-    "FULLY_REFUNDED": "这笔付款已经全额退款了",
-    "REFUND_WINDOW_EXPIRED": "已经超过商家的退款期限",
-    "AMOUNT_EXCEEDS_REMAINDER": "申请的金额超过了这笔付款还能退的金额",
-}
-ARRIVAL_TEXT = {
-    "balance": "原路退回余额，审核通过后即时到账",
-    "debit_card": "原路退回{method}，审核通过后 1-3 个工作日到账",
-    "credit_card": "原路退回{method}，审核通过后 3-7 个工作日到账（冲抵信用卡账单）",
-}
+CANCEL_PHRASES = (
+    "算了", "不用了", "不退了", "先不退", "取消", "不要退", "不申请了",
+    "cancel", "never mind", "nevermind", "forget it", "no refund",
+)  # fmt: skip
 
 
-def refusal_text(eligibility: RefundEligibility) -> str:
+def refusal_text(eligibility: RefundEligibility, language: str) -> str:
     """Why a refund is refused, in the customer's words; with the deadline when it passed."""
-    text = REFUSAL_TEXT.get(eligibility.reason_code or "", eligibility.reason or "不符合退款规则")
+    reason = refusal_for_code(eligibility.reason_code, language)
     if eligibility.reason_code == "REFUND_WINDOW_EXPIRED" and eligibility.refund_deadline_at:
-        text += f"（截止 {local_date(eligibility.refund_deadline_at)}）"
-    return text
+        deadline = local_date(eligibility.refund_deadline_at, language)
+        reason += text("refusal.deadline", language, date=deadline)
+    return reason
 
 
-def arrival_text(eligibility: RefundEligibility) -> str:
+def refusal_for_code(code: str | None, language: str) -> str:
+    """The policy reason behind a refusal code, as the customer should hear it."""
+    key = f"refusal.{code}"
+    return text(key if key in TEXTS else "refusal.other", language)
+
+
+def arrival_text(eligibility: RefundEligibility, language: str) -> str:
+    """Where the money goes back to and when."""
     method = eligibility.payment_method
-    template = ARRIVAL_TEXT.get(method.type, "原路退回")
-    return template.format(method=method_label(method.type, method.bank, method.last4))
+    key = f"arrival.{method.type}"
+    if key not in TEXTS:
+        return text("refund.route", language)
+    label = method_label(method.type, method.bank, method.last4, language)
+    return text(key, language, method=label)
 
 
-def refund_button(transaction: Transaction) -> dict[str, str]:
+def refund_button(transaction: Transaction, language: str) -> dict[str, str]:
     title = (
-        f"{local_time(transaction.created_at)} {transaction.payee} {yuan(transaction.amount_fen)}"
+        f"{local_time(transaction.created_at, language)} {transaction.payee} "
+        f"{yuan(transaction.amount_fen)}"
     )
     return {"title": title, "payload": f'/inform{{"transaction_id":"{transaction.id}"}}'}
 
@@ -109,7 +108,7 @@ class ActionStartRefund(AccountAction):
     """Starts ``refund_form`` for a verified customer who has something to refund."""
 
     general_response = "utter_request_refund_guide"
-    checked_data = "您可以退款的交易"
+    checked_data = "checked.refundable"
 
     def name(self) -> str:
         """Action name used in the domain and rules."""
@@ -162,7 +161,7 @@ class ActionAskRefundTransactionId(Action):
                 page = await get_backend_client().list_transactions(
                     customer_id, refundable=True, limit=MAX_CHOICES
                 )
-            buttons = [refund_button(t) for t in page.items]
+            buttons = [refund_button(t, language_of(tracker)) for t in page.items]
         dispatcher.utter_message(response="utter_ask_refund_transaction_id", buttons=buttons)
         return []
 
@@ -183,7 +182,8 @@ class ActionAskRefundConfirmed(Action):
             amount=tracker.get_slot("refund_amount_text") or "",
             payee=tracker.get_slot("refund_payee") or "",
             transaction_id=tracker.get_slot("refund_transaction_id") or "",
-            arrival=tracker.get_slot("refund_arrival") or "原路退回",
+            arrival=tracker.get_slot("refund_arrival")
+            or text("refund.route", language_of(tracker)),
         )
         return []
 
@@ -231,7 +231,7 @@ class ValidateRefundForm(FormValidationAction):
                 response="utter_refund_not_eligible",
                 payee=transaction.payee,
                 amount=yuan(transaction.amount_fen),
-                reason=refusal_text(eligibility),
+                reason=refusal_text(eligibility, language_of(tracker)),
             )
             return {"refund_transaction_id": None, "refund_amount_fen": None}
         refund_fen = eligibility.requested_fen or eligibility.refundable_fen
@@ -240,7 +240,7 @@ class ValidateRefundForm(FormValidationAction):
             "refund_amount_fen": refund_fen,
             "refund_amount_text": yuan(refund_fen),
             "refund_payee": transaction.payee,
-            "refund_arrival": arrival_text(eligibility),
+            "refund_arrival": arrival_text(eligibility, language_of(tracker)),
             "diagnosis": f"refund eligible: {yuan(refund_fen)} of {transaction_id}",
         }
 
@@ -295,23 +295,29 @@ class ActionSubmitRefund(Action):
                 refund = await backend.submit_refund(
                     customer_id,
                     transaction_id,
-                    tracker.get_slot("refund_reason") or "customer request",
+                    tracker.get_slot("refund_reason") or text("refund.default_reason", "en"),
                     amount_fen=amount_fen,
                     idempotency_key=idempotency_key(tracker, transaction_id, amount_fen),
                 )
         except NotEligible as error:
-            reason = REFUSAL_TEXT.get(error.code, error.message)
+            reason = refusal_for_code(error.code, language_of(tracker))
             dispatcher.utter_message(
-                response="utter_refund_not_eligible", payee="", amount="", reason=reason
+                response="utter_refund_not_eligible",
+                payee=tracker.get_slot("refund_payee") or "",
+                amount=tracker.get_slot("refund_amount_text") or "",
+                reason=reason,
             )
             return reset_form_slots()
         dispatcher.utter_message(
             response="utter_refund_submitted",
             refund_id=refund.id,
             amount=yuan(refund.amount_fen),
-            review_due=local_date(refund.review_due_at),
-            arrival=tracker.get_slot("refund_arrival") or "原路退回",
-            arrival_by=local_date(refund.expected_arrival_latest or refund.review_due_at),
+            review_due=local_date(refund.review_due_at, language_of(tracker)),
+            arrival=tracker.get_slot("refund_arrival")
+            or text("refund.route", language_of(tracker)),
+            arrival_by=local_date(
+                refund.expected_arrival_latest or refund.review_due_at, language_of(tracker)
+            ),
         )
         return [
             *reset_form_slots(),

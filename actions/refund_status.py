@@ -15,42 +15,54 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.backend_client import BackendClient, NotFound, Refund
 from actions.common import AccountAction, Events, entity_value, hand_off
 from actions.formatting import local_date, method_label, yuan
+from actions.i18n import TEXTS, language_of, text
 
 MAX_SHOWN = 3
 
-STATUS_TEXT = {
-    "submitted": "已提交，等待审核",
-    "under_review": "审核中",
-    "approved": "审核已通过，正在退回",
-    "refunded": "已退回",
-    "rejected": "未通过审核",
-}
 
-
-def describe(refund: Refund) -> str:
+def describe(refund: Refund, language: str) -> str:
     """One refund in a line or two: what, status, and when/where the money arrives."""
     method = method_label(
-        refund.payment_method.type, refund.payment_method.bank, refund.payment_method.last4
+        refund.payment_method.type,
+        refund.payment_method.bank,
+        refund.payment_method.last4,
+        language,
     )
-    status = STATUS_TEXT.get(refund.status, refund.status)
-    head = f"• {refund.payee} {yuan(refund.amount_fen)}（退款单 {refund.id}）：{status}"
+    status_key = f"refund_status.{refund.status}"
+    status = text(status_key, language) if status_key in TEXTS else refund.status
+    line = text(
+        "refund_line.head",
+        language,
+        payee=refund.payee,
+        amount=yuan(refund.amount_fen),
+        refund_id=refund.id,
+        status=status,
+    )
     if refund.status in ("submitted", "under_review"):
-        arrival = local_date(refund.expected_arrival_latest) or "审核后"
-        return f"{head}，预计 {local_date(refund.review_due_at)} 前审核完，{arrival} 前退回{method}"
+        arrival = local_date(refund.expected_arrival_latest, language) or text(
+            "refund_line.after_review", language
+        )
+        review_due = local_date(refund.review_due_at, language)
+        return line + text(
+            "refund_line.reviewing", language, review_due=review_due, arrival=arrival, method=method
+        )
     if refund.status == "approved":
-        return f"{head}，预计 {local_date(refund.expected_arrival_latest)} 前到账{method}"
+        arrival = local_date(refund.expected_arrival_latest, language)
+        return line + text("refund_line.approved", language, arrival=arrival, method=method)
     if refund.status == "refunded":
-        return f"{head}，已于 {local_date(refund.refunded_at)} 退回{method}"
+        date = local_date(refund.refunded_at, language)
+        return line + text("refund_line.refunded", language, date=date, method=method)
     if refund.status == "rejected":
-        return f"{head}，原因：{refund.rejection_reason or '不符合退款规则'}"
-    return head
+        reason = refund.rejection_reason or text("refusal.other", language)
+        return line + text("refund_line.rejected", language, reason=reason)
+    return line
 
 
 class ActionCheckRefundStatus(AccountAction):
     """Looks up the customer's refunds and explains each one."""
 
     general_response = "utter_refund_status_guide"
-    checked_data = "您的退款进度"
+    checked_data = "checked.refunds"
 
     def name(self) -> str:
         """Action name used in the domain and rules."""
@@ -80,7 +92,7 @@ class ActionCheckRefundStatus(AccountAction):
         overdue = [r for r in refunds if r.overdue]
         dispatcher.utter_message(
             response="utter_refund_status_list",
-            refunds="\n".join(describe(r) for r in refunds),
+            refunds="\n".join(describe(r, language_of(tracker)) for r in refunds),
         )
         if overdue:
             late = overdue[0]

@@ -1,5 +1,10 @@
 """Rasa's logistic-regression intent classifier, safe for messages with no features.
 
+Two additions to Rasa's ``LogisticRegressionClassifier``:
+
+* ``C``, the inverse regularisation strength, is configurable (Rasa fixes sklearn's default);
+* featureless messages are handled, see below.
+
 An empty message (or one of only whitespace or control characters) has no sentence
 features, and Rasa's ``LogisticRegressionClassifier`` fails on it instead of saying "I do not
 know". Such messages get no intent and zero confidence, which the FallbackClassifier turns
@@ -22,6 +27,15 @@ def _has_features(message: Message) -> bool:
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class EepayIntentClassifier(LogisticRegressionClassifier):
     """Logistic regression on the sparse features; no intent for featureless messages."""
+
+    @staticmethod
+    def get_default_config() -> dict:
+        """Rasa's options plus ``C`` (sklearn's default 1.0)."""
+        return {**LogisticRegressionClassifier.get_default_config(), "C": 1.0}
+
+    def __init__(self, config: dict, *args: object, **kwargs: object) -> None:
+        super().__init__(config, *args, **kwargs)
+        self.clf.C = float(self.config["C"])
 
     def process(self, messages: list[Message]) -> list[Message]:
         """Classifies messages with features; the others get no intent."""

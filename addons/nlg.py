@@ -1,4 +1,11 @@
-"""Response generation: Rasa's response templates plus eepay's safety notice.
+"""Response generation: Rasa's response templates in the conversation's language, plus
+eepay's safety notice.
+
+Languages: a response's English variant is a conditional variation on the ``language`` slot
+in domain.yml (Rasa picks it). Traditional Chinese is the Simplified text converted by OpenCC
+at render time, buttons included: one source text for both scripts, so they cannot drift
+apart (tests check that every response has an English variant and that Traditional output
+has no Simplified-only characters).
 
 When the customer has just typed a secret (see ``addons.sensitive_data_detector``), the first
 reply of the bot's turn starts with ``utter_sensitive_data_warning``: we never need their
@@ -18,6 +25,7 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from addons.language import DEFAULT, localise
 from addons.sensitive_data_detector import SENSITIVE_DATA
 
 WARNING_RESPONSE = "utter_sensitive_data_warning"
@@ -31,6 +39,16 @@ def _unanswered_secret_message(tracker: DialogueStateTracker) -> Optional[UserUt
         if isinstance(event, UserUttered):
             return event if (event.parse_data or {}).get(SENSITIVE_DATA) else None
     return None
+
+
+def in_language(response: dict[str, Any], language: str) -> dict[str, Any]:
+    """The response in Traditional characters when the conversation is in zh-Hant."""
+    if response.get("text"):
+        response["text"] = localise(response["text"], language)
+    for button in response.get("buttons") or []:
+        if button.get("title"):
+            button["title"] = localise(button["title"], language)
+    return response
 
 
 class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -66,14 +84,13 @@ class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     ) -> Optional[dict[str, Any]]:
         """The response for ``utter_action``, prefixed by the notice when one is due."""
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
-        if response is None or utter_action == WARNING_RESPONSE:
-            return response
-        if not self._first_warning_for(tracker):
-            return response
-        warning = self.generate_from_slots(
-            WARNING_RESPONSE, tracker.current_slot_values(), output_channel
-        )
-        if warning and warning.get("text"):
-            body = response.get("text")
-            response["text"] = f"{warning['text']}\n\n{body}" if body else warning["text"]
-        return response
+        if response is None:
+            return None
+        if utter_action != WARNING_RESPONSE and self._first_warning_for(tracker):
+            warning = self.generate_from_slots(
+                WARNING_RESPONSE, tracker.current_slot_values(), output_channel
+            )
+            if warning and warning.get("text"):
+                body = response.get("text")
+                response["text"] = f"{warning['text']}\n\n{body}" if body else warning["text"]
+        return in_language(response, tracker.get_slot("language") or DEFAULT)

@@ -13,6 +13,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout_zh.jsonl"
 FINAL = ROOT / "tests" / "nlu" / "final_zh.jsonl"
+HELDOUT_EN = ROOT / "tests" / "nlu" / "heldout_en.jsonl"
 
 CONTRACT_INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope", "inform",
@@ -28,9 +29,15 @@ SUPPORT_INTENTS = {
 }  # fmt: skip
 
 
-def training_examples() -> list[tuple[str, str]]:
+def training_examples(language: str | None = None) -> list[tuple[str, str]]:
+    """(intent, text) of all of data/nlu, or of one language: zh (top level) or en (en/)."""
     examples = []
-    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")):
+    base = ROOT / "data" / "nlu"
+    if language is None:
+        paths = sorted(base.rglob("*.yml"))
+    else:
+        paths = sorted((base / "en" if language == "en" else base).glob("*.yml"))
+    for path in paths:
         for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
             if "intent" in block:
                 for line in block["examples"].splitlines():
@@ -54,12 +61,13 @@ def test_domain_declares_exactly_the_contract_names():
     assert set(domain["entities"]) == CONTRACT_ENTITIES
 
 
-def test_every_intent_has_enough_examples():
-    counts = Counter(intent for intent, _ in training_examples())
+@pytest.mark.parametrize(("language", "support", "other"), [("zh", 80, 30), ("en", 40, 25)])
+def test_every_intent_has_enough_examples(language, support, other):
+    counts = Counter(intent for intent, _ in training_examples(language))
     assert set(counts) == CONTRACT_INTENTS
     for intent, count in counts.items():
-        minimum = 80 if intent in SUPPORT_INTENTS else 30
-        assert count >= minimum, f"{intent}: {count} < {minimum}"
+        minimum = support if intent in SUPPORT_INTENTS else other
+        assert count >= minimum, f"{language} {intent}: {count} < {minimum}"
 
 
 def test_no_example_is_labelled_twice():
@@ -75,17 +83,20 @@ def test_training_data_carries_no_entity_annotations():
         assert not re.search(r"\[[^\]]+\]\([^)]+\)|\[[^\]]+\]\{", text), text
 
 
-def test_heldout_file_is_well_formed_and_big_enough():
-    lines = heldout()
+@pytest.mark.parametrize(
+    ("path", "minimum"), [(HELDOUT, 25), (FINAL, 25), (HELDOUT_EN, 20)], ids=lambda v: str(v)
+)
+def test_evaluation_files_are_well_formed_and_big_enough(path, minimum):
+    lines = heldout(path)
     for item in lines:
         assert set(item) == {"text", "intent"}
         assert item["intent"] in CONTRACT_INTENTS
     counts = Counter(item["intent"] for item in lines)
     assert set(counts) == CONTRACT_INTENTS
-    assert min(counts.values()) >= 25
+    assert min(counts.values()) >= minimum
 
 
-@pytest.mark.parametrize("path", [HELDOUT, FINAL], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [HELDOUT, FINAL, HELDOUT_EN], ids=lambda p: p.name)
 def test_evaluation_lines_are_not_in_training_data(path):
     trained = {canonical(text) or text for _, text in training_examples()}
     leaked = [
