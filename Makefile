@@ -66,6 +66,16 @@ $(WEB_DEPS): web/package.json web/package-lock.json
 .PHONY: web-deps
 web-deps: $(WEB_DEPS)
 
+DESK_DEPS := desk/node_modules/.package-lock.json
+
+# Chart.js for the desk's analytics dashboard, from the npm registry, exactly as locked
+$(DESK_DEPS): desk/package.json desk/package-lock.json
+	npm ci --prefix desk --ignore-scripts --no-audit --no-fund
+	touch $@
+
+.PHONY: desk-deps
+desk-deps: $(DESK_DEPS)
+
 # Debian's Chromium and CJK fonts for the Playwright browser tests (no browser download)
 .PHONY: browser-deps
 browser-deps:
@@ -83,7 +93,7 @@ train: $(MODEL)
 
 # --- run --------------------------------------------------------------------
 .PHONY: run
-run: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS)
+run: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS) $(DESK_DEPS)
 	$(VENV)/bin/honcho start -f Procfile -e .env
 
 # --- tests ------------------------------------------------------------------
@@ -97,7 +107,7 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
 .PHONY: test
-test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) browser-deps
+test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) browser-deps
 	$(MAKE) lint
 	$(MAKE) validate
 	$(VENV)/bin/pytest

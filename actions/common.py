@@ -33,6 +33,11 @@ logger = logging.getLogger(__name__)
 Events = list[dict[str, Any]]
 
 
+def channel_of(tracker: Tracker) -> str:
+    """The channel the customer writes from: socketio, wechat or rest."""
+    return (tracker.get_latest_input_channel() or "rest").lower()
+
+
 def entity_value(tracker: Tracker, entity: str) -> Optional[Any]:
     """The first value of ``entity`` in the latest message."""
     for item in (tracker.latest_message or {}).get("entities") or []:
@@ -89,7 +94,11 @@ class AccountAction(Action, abc.ABC):
         """Dispatches on identity and turns backend failures into a polite handoff."""
         customer_id = verified_customer_id(tracker)
         # a new flow answers any earlier "did that help?" and opens no form unless it says so
-        fresh = [SlotSet("awaiting_resolution", False), SlotSet("flow_next", None)]
+        fresh = [
+            SlotSet("awaiting_resolution", False),
+            SlotSet("flow_next", None),
+            SlotSet("handoff_reason", None),
+        ]
         if customer_id is None:
             return [*fresh, *await self.run_anonymous(dispatcher, tracker, domain)]
         try:

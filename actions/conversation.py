@@ -10,6 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import dispute, password, refund
 from actions.common import Events, hand_off
+from actions.feedback import ask_for_rating
 
 COMPLAINTS_BEFORE_HANDOFF = 2
 
@@ -54,9 +55,9 @@ class ActionResolutionConfirmed(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        """Is glad, and stops waiting for the answer."""
+        """Is glad, stops waiting for the answer, and asks for a rating."""
         dispatcher.utter_message(response="utter_glad_solved")
-        return [SlotSet("awaiting_resolution", False)]
+        return [SlotSet("awaiting_resolution", False), *ask_for_rating(dispatcher, tracker)]
 
 
 class ActionChecklistUnresolved(Action):

@@ -1,8 +1,9 @@
-"""Client of the agent desk's internal handoff API, with an outbox so no handoff is lost.
+"""Client of the agent desk's internal API, with an outbox so nothing is lost.
 
-``POST {DESK_URL}/api/internal/handoffs`` (docs/contracts.md). When the desk cannot be
-reached the ticket is written to the outbox directory and delivered later, by the next
-handoff or by a background retry, so a customer who asked for a person is never forgotten.
+``POST {DESK_URL}/api/internal/handoffs`` and ``/api/internal/ratings`` (docs/contracts.md).
+When the desk cannot be reached the request is written to the outbox directory and delivered
+later, by the next request or by a background retry, so a customer who asked for a person is
+never forgotten and no rating is dropped.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from actions.settings import ActionSettings, get_settings
 logger = logging.getLogger(__name__)
 
 HANDOFFS_PATH = "/api/internal/handoffs"
+RATINGS_PATH = "/api/internal/ratings"
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,11 @@ class HandoffTicket:
 
 
 class DeskUnavailable(Exception):
-    """The desk did not accept the handoff (down, timeout, 5xx, refused)."""
+    """The desk could not take the request now (down, timeout, 5xx): try again later."""
+
+
+class DeskRejected(Exception):
+    """The desk refused the request as invalid (4xx): retrying would not help."""
 
 
 class DeskClient:
@@ -49,19 +55,53 @@ class DeskClient:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.settings.desk_service_token}"}
 
-    async def _post(self, payload: dict[str, Any]) -> HandoffTicket:
+    async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
             async with httpx.AsyncClient(timeout=self.settings.desk_timeout_seconds) as http:
                 response = await http.post(
-                    self.settings.desk_url.rstrip("/") + HANDOFFS_PATH,
+                    self.settings.desk_url.rstrip("/") + path,
                     json=payload,
                     headers=self._headers(),
                 )
         except httpx.HTTPError as error:
             raise DeskUnavailable(str(error)) from error
-        if response.status_code >= 300:
+        if response.status_code in (408, 429) or response.status_code >= 500:
             raise DeskUnavailable(f"desk answered {response.status_code}")
-        body = response.json()
+        if response.status_code >= 300:
+            raise DeskRejected(f"desk answered {response.status_code}: {response.text[:200]}")
+        return response.json()
+
+    async def _deliver(self, path: str, payload: dict[str, Any]) -> Optional[dict[str, Any]]:
+        """The desk's answer, or None when the request had to wait in the outbox."""
+        await self.flush_outbox()
+        try:
+            return await self._post(path, payload)
+        except DeskUnavailable as error:
+            self._park(path, payload)
+            logger.warning(
+                "desk unreachable, request parked in the outbox",
+                extra={
+                    "path": path,
+                    "conversation_id": payload.get("conversation_id"),
+                    "error": str(error),
+                },
+            )
+            self._schedule_retry()
+            return None
+        except DeskRejected as error:
+            logger.error("desk rejected %s: %s", path, error)
+            return None
+
+    async def rate(self, payload: dict[str, Any]) -> Optional[int]:
+        """Stores a rating; its id, or None when it waits in the outbox."""
+        body = await self._deliver(RATINGS_PATH, payload)
+        return int(body["id"]) if body else None
+
+    async def hand_off(self, payload: dict[str, Any]) -> Optional[HandoffTicket]:
+        """The desk's ticket, or None when the handoff had to wait in the outbox."""
+        body = await self._deliver(HANDOFFS_PATH, payload)
+        if body is None:
+            return None
         return HandoffTicket(
             id=int(body["id"]),
             position=int(body.get("position") or 1),
@@ -70,29 +110,17 @@ class DeskClient:
             next_open_at=body.get("next_open_at"),
         )
 
-    async def hand_off(self, payload: dict[str, Any]) -> Optional[HandoffTicket]:
-        """The desk's ticket, or None when the handoff had to wait in the outbox."""
-        await self.flush_outbox()
-        try:
-            return await self._post(payload)
-        except DeskUnavailable as error:
-            self._park(payload)
-            logger.warning(
-                "desk unreachable, handoff parked in the outbox",
-                extra={"conversation_id": payload.get("conversation_id"), "error": str(error)},
-            )
-            self._schedule_retry()
-            return None
-
     # --- outbox ------------------------------------------------------------------------
 
-    def _park(self, payload: dict[str, Any]) -> None:
+    def _park(self, path: str, payload: dict[str, Any]) -> None:
         outbox = self.settings.handoff_outbox_dir
         outbox.mkdir(parents=True, exist_ok=True)
-        path = outbox / f"{uuid.uuid4().hex}.json"
-        temporary = path.with_suffix(".tmp")
-        temporary.write_text(json.dumps(payload, ensure_ascii=False), encoding="utf-8")
-        temporary.replace(path)  # atomic: a reader never sees half a file
+        # handoffs keep their historic bare-payload form; other requests name their path
+        entry = payload if path == HANDOFFS_PATH else {"path": path, "payload": payload}
+        file = outbox / f"{uuid.uuid4().hex}.json"
+        temporary = file.with_suffix(".tmp")
+        temporary.write_text(json.dumps(entry, ensure_ascii=False), encoding="utf-8")
+        temporary.replace(file)  # atomic: a reader never sees half a file
 
     def pending(self) -> list[Path]:
         """Parked handoffs, oldest first."""
@@ -106,13 +134,19 @@ class DeskClient:
         delivered = 0
         for path in self.pending():
             try:
-                payload = json.loads(path.read_text(encoding="utf-8"))
+                entry = json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 continue
+            if "path" in entry and "payload" in entry:
+                target, payload = entry["path"], entry["payload"]
+            else:
+                target, payload = HANDOFFS_PATH, entry
             try:
-                await self._post(payload)
+                await self._post(target, payload)
             except DeskUnavailable:
                 break
+            except DeskRejected as error:
+                logger.error("desk rejected a parked request, dropping it: %s", error)
             path.unlink(missing_ok=True)
             delivered += 1
         return delivered

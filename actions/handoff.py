@@ -17,7 +17,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common import channel_of
 from actions.desk_client import get_desk_client
+from actions.feedback import ask_for_rating
 from actions.formatting import local_time
 from actions.identity import verified_customer_id
 from actions.summary import build_summary
@@ -34,11 +36,6 @@ PRIORITY_BY_REASON = {
     "refund_overdue": "high",
 }
 HANDOFF_SLOTS = ("handoff_reason",)
-
-
-def channel_of(tracker: Tracker) -> str:
-    """The channel the customer writes from: socketio, wechat or rest."""
-    return (tracker.get_latest_input_channel() or "rest").lower()
 
 
 def handoff_payload(tracker: Tracker, reason: str) -> dict[str, Any]:
@@ -109,9 +106,12 @@ class ActionBackToBot(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Tells the customer the bot is back."""
+        """Tells the customer the bot is back, and asks how the agent did."""
         dispatcher.utter_message(response="utter_back_to_bot")
-        return [SlotSet("handoff_ticket", None)]
+        return [
+            SlotSet("handoff_ticket", None),
+            *ask_for_rating(dispatcher, tracker, ask_now=True),
+        ]
 
 
 class ActionCloseConversation(Action):
@@ -124,6 +124,9 @@ class ActionCloseConversation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
-        """Says goodbye for the agent."""
+        """Says goodbye for the agent and asks for a rating."""
         dispatcher.utter_message(response="utter_conversation_closed")
-        return [SlotSet("handoff_ticket", None)]
+        return [
+            SlotSet("handoff_ticket", None),
+            *ask_for_rating(dispatcher, tracker, ask_now=True),
+        ]

@@ -16,13 +16,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import Events
 
+# Slots about one conversation, not about the customer: a new session starts without them
+# (a returning customer is asked for a rating again, and no old "did that help?" lingers).
+PER_CONVERSATION = {"requested_slot", "rating_asked", "awaiting_resolution", "flow_next"}
+
 
 def carried_over_slots(tracker: Tracker) -> Events:
-    """The slots of the previous session (domain: carry_over_slots_to_new_session)."""
+    """The customer's slots of the previous session (carry_over_slots_to_new_session)."""
     return [
         SlotSet(name, value)
         for name, value in tracker.slots.items()
-        if value is not None and name != "requested_slot"
+        if value is not None and name not in PER_CONVERSATION
     ]
 
 

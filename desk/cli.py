@@ -7,6 +7,9 @@ create-agent --username U --display-name N [--role agent|supervisor]
 set-password --username U                 replace a password (ends the account's sessions)
 disable-agent --username U / enable-agent --username U
 list-agents                               every account with its role
+analytics-ingest                          copy Rasa's new events into the analytics tables now
+analytics-rebuild                         forget the analytics copy and copy every event again
+                                          (after changing DESK_TIMEZONE or the events database)
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from desk.core.errors import ApiError
 from desk.core.settings import Settings
 from desk.db import Database, run_migrations
 from desk.models.enums import Role
-from desk.services import agents
+from desk.services import agents, ingest
 from desk.services.context import ServiceContext
 
 
@@ -96,6 +99,17 @@ def _cmd_list_agents(_args: argparse.Namespace) -> str:
     )
 
 
+def _cmd_analytics(args: argparse.Namespace) -> str:
+    ctx = _context()
+    try:
+        report = ingest.rebuild(ctx) if args.rebuild else ingest.ingest(ctx)
+    finally:
+        ctx.close()
+    if not report.source_ok:
+        raise ValueError(f"the events database could not be read ({ctx.events.description})")
+    return f"copied {report.copied} events; the copy is at event id {report.last_event_id}"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the desk CLI."""
     parser = argparse.ArgumentParser(
@@ -120,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
     enable.add_argument("--username", required=True)
     enable.set_defaults(run=_cmd_set_active, active=True)
     commands.add_parser("list-agents", help="list accounts").set_defaults(run=_cmd_list_agents)
+    commands.add_parser(
+        "analytics-ingest", help="copy Rasa's new events for the dashboard now"
+    ).set_defaults(run=_cmd_analytics, rebuild=False)
+    commands.add_parser(
+        "analytics-rebuild", help="copy every event again (after a time zone change)"
+    ).set_defaults(run=_cmd_analytics, rebuild=True)
     return parser
 
 

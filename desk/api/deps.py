@@ -7,7 +7,7 @@ from typing import Optional
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from desk.core.errors import AuthRequiredError
+from desk.core.errors import AuthRequiredError, ForbiddenError
 from desk.core.security import bearer_token, tokens_match
 from desk.models.enums import SessionKind
 from desk.services import sessions
@@ -39,6 +39,13 @@ def require_agent(
         raise AuthRequiredError(
             "The token is invalid or has expired; sign in again.", code="INVALID_TOKEN"
         )
+    return principal
+
+
+def require_supervisor(principal: Principal = Depends(require_agent)) -> Principal:
+    """A supervisor's bearer token (403 SUPERVISOR_ONLY for agents)."""
+    if not principal.is_supervisor:
+        raise ForbiddenError("Only supervisors may see the analytics.", code="SUPERVISOR_ONLY")
     return principal
 
 

@@ -31,6 +31,8 @@ from desk.services.principal import Principal
 DESK_DIR = Path(__file__).resolve().parent.parent
 TEMPLATES_DIR = DESK_DIR / "templates"
 STATIC_DIR = DESK_DIR / "static"
+# Chart.js as npm installs it (desk/package.json, `npm ci --prefix desk`), served by the desk.
+CHART_JS = DESK_DIR / "node_modules" / "chart.js" / "dist" / "chart.umd.min.js"
 
 REASONS = {
     "customer_request": "客户要求人工",
@@ -63,6 +65,13 @@ INTENTS = {
     "complain": "投诉",
     "greet": "问候",
     "out_of_scope": "其他问题",
+    "nlu_fallback": "未识别",
+    "goodbye": "再见",
+    "thank": "感谢",
+    "affirm": "肯定",
+    "deny": "否定",
+    "inform": "提供信息",
+    "bot_challenge": "问是否机器人",
 }
 HISTORY = {
     "created": "转人工",
@@ -92,6 +101,8 @@ ERRORS = {
     "ACCOUNT_LOCKED": "密码错误次数过多，账户已暂时锁定，请稍后再试。",
     "NOT_FOUND": "页面不存在。",
     "DATABASE_UNAVAILABLE": "数据库暂时不可用，请稍后重试。",
+    "SUPERVISOR_ONLY": "只有主管可以查看统计分析。",
+    "INVALID_PERIOD": "日期范围不正确：起始日期不能晚于截止日期，最长两年。",
     "INTERNAL_ERROR": "系统出错了，请稍后重试。",
 }
 
@@ -101,6 +112,30 @@ def label(mapping: dict[str, str], value: Optional[str]) -> str:
     if value is None:
         return ""
     return mapping.get(value, value)
+
+
+def percent(value: Optional[float]) -> str:
+    """0.756 -> 75.6 %; nothing to divide -> —."""
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+def duration(seconds: Optional[float]) -> str:
+    """A duration in Chinese units: 45 秒, 3 分 20 秒, 2 小时 5 分; none -> —."""
+    if seconds is None:
+        return "—"
+    total = int(round(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} 小时 {minutes} 分"
+    if minutes:
+        return f"{minutes} 分 {secs} 秒"
+    return f"{secs} 秒"
+
+
+def score(value: Optional[float]) -> str:
+    """A mean rating with two decimals; none -> —."""
+    return "—" if value is None else f"{value:.2f}"
 
 
 def session_cookie(settings: Settings) -> str:
@@ -124,6 +159,9 @@ class Pages:
             autoescape=select_autoescape(["html"], default=True, default_for_string=True),
         )
         self.env.filters["localtime"] = self.localtime
+        self.env.filters["pct"] = percent
+        self.env.filters["duration"] = duration
+        self.env.filters["score"] = score
         self.env.globals.update(
             REASONS=REASONS,
             PRIORITIES=PRIORITIES,
@@ -134,8 +172,10 @@ class Pages:
             ROLES=ROLES,
             INTENTS=INTENTS,
             HISTORY=HISTORY,
+            ERRORS=ERRORS,
             label=label,
             version=__version__,
+            chart_js=f"/static/vendor/{CHART_JS.name}" if CHART_JS.exists() else None,
         )
 
     def localtime(self, moment: Optional[datetime], fmt: str = "%Y-%m-%d %H:%M:%S") -> str:

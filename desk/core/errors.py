@@ -18,9 +18,11 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from desk.core.metrics import ERRORS
+
 logger = logging.getLogger("desk.errors")
 
-JSON_PREFIXES = ("/api/", "/healthz")
+JSON_PREFIXES = ("/api/", "/healthz", "/metrics")
 
 
 class ApiError(Exception):
@@ -187,6 +189,7 @@ def install_error_handlers(app: FastAPI, render_page: PageRenderer) -> None:
         details: Optional[dict[str, Any]] = None,
         headers: Optional[dict[str, str]] = None,
     ) -> Response:
+        ERRORS.labels(code).inc()
         if wants_json(request):
             return error_response(status, code, message, details, headers)
         response = render_page(request, status, code, message)

@@ -9,6 +9,7 @@ from pydantic import BaseSettings, Field, validator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "desk.db"
+DEFAULT_EVENTS_SQLITE_PATH = REPO_ROOT / "var" / "events.db"
 DEV_SERVICE_TOKEN = "dev-desk-service-token"
 DEV_ADMIN_USER = "admin"
 DEV_ADMIN_PASSWORD = "dev-desk-admin-2026"
@@ -71,6 +72,19 @@ class Settings(BaseSettings):
     # Request hygiene.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
 
+    # Analytics: the events database Rasa's event broker writes (read-only here), how many
+    # events one ingestion step copies, and how many a page or API request may catch up on
+    # before it answers (the background thread does the rest).
+    events_database_url: Optional[str] = Field(
+        None, env=["DESK_EVENTS_DATABASE_URL", "EVENTS_DATABASE_URL"]
+    )
+    analytics_batch_size: int = Field(2000, ge=10, le=50_000)
+    analytics_request_catch_up: int = Field(20_000, ge=0)
+
+    # Prometheus /metrics: unset, only clients on the loopback interface may read it; set,
+    # every scrape must send "Authorization: Bearer <token>".
+    metrics_token: Optional[str] = Field(None, min_length=16)
+
     # argon2id parameters (RFC 9106 low-memory profile by default).
     argon2_time_cost: int = Field(3, ge=1)
     argon2_memory_cost_kib: int = Field(65536, ge=8)
@@ -89,6 +103,16 @@ class Settings(BaseSettings):
         if value:
             return value
         return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+
+    @validator("events_database_url", always=True)
+    def _default_events_url(cls, value: Optional[str]) -> str:
+        if value:
+            return value
+        return f"sqlite:///{DEFAULT_EVENTS_SQLITE_PATH}"
+
+    @validator("metrics_token", pre=True)
+    def _empty_token_is_none(cls, value: Optional[str]) -> Optional[str]:
+        return value or None
 
     @validator("rasa_url", "backend_url")
     def _strip_slash(cls, value: str) -> str:

@@ -15,6 +15,7 @@ from desk.core.security import password_hasher
 from desk.core.settings import Settings
 from desk.db import Database
 from desk.services.directory import CustomerDirectory
+from desk.services.events_source import EventsSource
 from desk.services.rasa import RasaClient
 
 
@@ -27,6 +28,7 @@ class ServiceContext:
     clock: Clock
     rasa: RasaClient
     directory: CustomerDirectory
+    events: EventsSource
     hours: WorkingHours = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,6 +63,7 @@ class ServiceContext:
                 timeout_seconds=settings.backend_timeout_seconds,
                 transport=backend_transport,
             ),
+            events=EventsSource(str(settings.events_database_url)),
         )
 
     def now(self) -> datetime:
@@ -80,4 +83,5 @@ class ServiceContext:
         """Release connections to the database and the other services."""
         self.rasa.close()
         self.directory.close()
+        self.events.dispose()
         self.db.dispose()

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from typing import Optional
 from urllib.parse import quote
 
 import httpx
+
+from desk.core.metrics import observe_upstream
 
 logger = logging.getLogger("desk.directory")
 
@@ -54,10 +57,13 @@ class CustomerDirectory:
         """The customer's profile; None when the backend does not know the id."""
         if not CUSTOMER_ID_RE.match(customer_id):
             return None
+        started = time.perf_counter()
         try:
             response = self._http.get(f"/v1/customers/{quote(customer_id, safe='')}")
         except httpx.HTTPError as error:
+            observe_upstream("backend", "customer", started, failed=True)
             raise DirectoryUnavailable(type(error).__name__) from error
+        observe_upstream("backend", "customer", started, failed=response.status_code >= 500)
         if response.status_code == 404:
             return None
         if response.status_code >= 400:

@@ -26,6 +26,8 @@ from urllib.parse import quote
 
 import httpx
 
+from desk.core.metrics import observe_upstream
+
 logger = logging.getLogger("desk.rasa")
 
 AGENT_MESSAGE = "agent_message"
@@ -84,11 +86,14 @@ class RasaClient:
         params: Optional[dict[str, str]] = None,
         json: Any = None,
         conversation_id: str,
+        operation: str,
     ) -> Any:
         query = {**(params or {}), "token": self._token}
+        started = time.perf_counter()
         try:
             response = self._http.request(method, path, params=query, json=json)
         except httpx.HTTPError as error:
+            observe_upstream("rasa", operation, started, failed=True)
             now = time.monotonic()
             if now - self._last_outage_log >= OUTAGE_LOG_INTERVAL:  # one line a minute, not a flood
                 self._last_outage_log = now
@@ -97,6 +102,7 @@ class RasaClient:
                     extra={"conversation_id": conversation_id, "error": type(error).__name__},
                 )
             raise RasaError(f"Rasa could not be reached ({type(error).__name__}).") from error
+        observe_upstream("rasa", operation, started, failed=response.status_code >= 400)
         if response.status_code >= 400:
             logger.warning(
                 "rasa refused",
@@ -117,6 +123,7 @@ class RasaClient:
             self._path(conversation_id, "tracker"),
             params={"include_events": "ALL"},
             conversation_id=conversation_id,
+            operation="tracker",
         )
         events = body.get("events") if isinstance(body, dict) else None
         return [event for event in events or [] if isinstance(event, dict)]
@@ -129,6 +136,7 @@ class RasaClient:
             params={"output_channel": "latest", "execute_side_effects": "true"},
             json=agent_message_event(text, agent_name),
             conversation_id=conversation_id,
+            operation="send_message",
         )
 
     def resume(self, conversation_id: str) -> None:
@@ -138,6 +146,7 @@ class RasaClient:
             self._path(conversation_id, "tracker/events"),
             json={"event": "resume"},
             conversation_id=conversation_id,
+            operation="resume",
         )
 
     def execute(self, conversation_id: str, action: str) -> None:
@@ -148,6 +157,7 @@ class RasaClient:
             params={"output_channel": "latest"},
             json={"name": action},
             conversation_id=conversation_id,
+            operation="execute",
         )
 
     def listen(self, conversation_id: str) -> None:
@@ -157,6 +167,7 @@ class RasaClient:
             self._path(conversation_id, "tracker/events"),
             json={"event": "action", "name": "action_listen"},
             conversation_id=conversation_id,
+            operation="listen",
         )
 
     def close(self) -> None:

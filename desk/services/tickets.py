@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from desk.core.errors import ConflictError, ForbiddenError, NotFoundError, UpstreamError
 from desk.core.masking import mask_text, mask_value
+from desk.core.metrics import AGENT_MESSAGES, HANDOFFS, TICKETS_RESOLVED
 from desk.db import lock_one
 from desk.models import Agent, Ticket, TicketEvent
 from desk.models.enums import (
@@ -309,6 +310,7 @@ def _arrive(ctx: ServiceContext, data: HandoffIn) -> _Arrival:
 def create_handoff(ctx: ServiceContext, data: HandoffIn) -> HandoffAccepted:
     """Open a ticket for the conversation, or add to its open one (idempotent per conversation)."""
     arrival = _arrive(ctx, data)
+    HANDOFFS.labels(data.reason, "created" if arrival.created else "added").inc()
     wait = estimates.estimate(ctx, arrival.position)
     logger.info(
         "handoff received" if arrival.created else "handoff added to the open ticket",
@@ -436,6 +438,7 @@ def send_message(
             session, row, EventKind.MESSAGE, now, agent_id=principal.agent_id, text=mask_text(text)
         )
         row.updated_at = now
+    AGENT_MESSAGES.labels(ticket.channel).inc()
     transcripts.sync(ctx, ticket.conversation_id, max_age=0)
     logger.info(
         "agent message sent",
@@ -495,6 +498,7 @@ def resolve(
     with ctx.db.session(write=True) as session:
         row = lock_one(session, Ticket, id=ticket_id)
         if row.status != TicketStatus.RESOLVED.value:
+            TICKETS_RESOLVED.labels(resolution.value).inc()
             row.status = TicketStatus.RESOLVED.value
             row.resolution = resolution.value
             row.resolved_at = now

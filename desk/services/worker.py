@@ -1,10 +1,12 @@
-"""Background work of a running desk: keep open transcripts and customers fresh, purge sessions.
+"""Background work of a running desk: keep open transcripts and customers fresh, copy Rasa's
+events for analytics, purge sessions.
 
 One daemon thread per process. Every ``DESK_SYNC_INTERVAL_SECONDS`` it reads the Rasa tracker
 of each open ticket (so the saved copy and search follow the conversation even when nobody has
 it open) and of tickets resolved in the last ``RECENT`` (the bot's greeting back or closing
-message), refreshes customer profiles that are due, and every so often deletes expired
-sessions. Failures are logged and retried on the next round.
+message), refreshes customer profiles that are due, copies new events of Rasa's events table
+into the analytics tables (so the dashboard never waits for a long backlog), and every so often
+deletes expired sessions. Failures are logged and retried on the next round.
 """
 
 from __future__ import annotations
@@ -17,13 +19,15 @@ from sqlalchemy import or_, select
 
 from desk.models import Ticket
 from desk.models.enums import OPEN_STATUSES
-from desk.services import customers, sessions, transcripts
+from desk.services import customers, ingest, sessions, transcripts
 from desk.services.context import ServiceContext
 
 logger = logging.getLogger("desk.worker")
 
 RECENT = timedelta(minutes=15)
 PURGE_EVERY_ROUNDS = 120
+# Events copied per round at most, so transcripts stay fresh while a backlog is worked off.
+INGEST_PER_ROUND = 20_000
 
 
 def conversations_to_follow(ctx: ServiceContext, limit: int = 200) -> list[str]:
@@ -45,6 +49,10 @@ def run_once(ctx: ServiceContext, *, purge: bool = False) -> None:
     for conversation_id in conversations_to_follow(ctx):
         transcripts.sync(ctx, conversation_id)
     customers.refresh_due(ctx)
+    try:
+        ingest.ingest(ctx, max_events=INGEST_PER_ROUND)
+    except Exception:
+        logger.exception("analytics copy failed")
     if purge:
         sessions.purge_expired(ctx)
 

@@ -34,6 +34,7 @@ from desk_testkit import (  # noqa: E402
     client,
     make_settings,
 )
+from events_kit import EventsDatabase  # noqa: E402
 
 from desk.core.clock import ManualClock  # noqa: E402
 from desk.db import Database, run_migrations  # noqa: E402
@@ -91,6 +92,39 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
 
 @pytest.fixture(scope="session")
+def events_url(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    """Rasa's events database beside the desk's: a SQLite file, or a PostgreSQL schema."""
+    if database_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('events-sqlite') / 'events.db'}"
+        return
+    schema = f"desk_events_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield f"{PG_URL}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def events_database(events_url: str) -> Iterator[EventsDatabase]:
+    """The events table, created by Rasa's SQL event broker."""
+    events = EventsDatabase(events_url)
+    yield events
+    events.dispose()
+
+
+@pytest.fixture
+def events(events_database: EventsDatabase, ctx: ServiceContext) -> EventsDatabase:
+    """An empty events table (and, through ``ctx``, empty analytics tables)."""
+    events_database.clear()
+    return events_database
+
+
+@pytest.fixture(scope="session")
 def database(database_url: str) -> Iterator[Database]:
     """A shared engine per database for in-process tests."""
     db = Database(database_url)
@@ -110,11 +144,15 @@ def fake_backend() -> FakeBackend:
 
 @pytest.fixture(scope="session")
 def shared_app(
-    database_url: str, database: Database, fake_rasa: FakeRasa, fake_backend: FakeBackend
+    database_url: str,
+    events_url: str,
+    database: Database,
+    fake_rasa: FakeRasa,
+    fake_backend: FakeBackend,
 ):
     """One app per database; tests swap its clock and get clean tables."""
     return create_app(
-        make_settings(database_url),
+        make_settings(database_url, events_database_url=events_url),
         clock=ManualClock(datetime.now(timezone.utc)),
         database=database,
         rasa_transport=fake_rasa.transport,

@@ -54,6 +54,8 @@ def make_settings(database_url: str, **overrides: Any) -> Settings:
         "poll_interval_seconds": 3,
         "max_body_bytes": 65536,
         "log_level": "WARNING",
+        # No analytics source unless a test gives one (never the developer's var/events.db).
+        "events_database_url": "sqlite:////nonexistent/desk-tests/events.db",
         **FAST_ARGON2,
     }
     values.update(overrides)

@@ -110,6 +110,8 @@ def start_rasa(
     env = {
         **common_env(),
         "RASA_DATABASE_URL": f"sqlite:///{workdir / 'rasa.db'}",
+        # never the developer's var/events.db
+        "EVENTS_DATABASE_URL": f"sqlite:///{workdir / 'events.db'}",
         **(extra_env or {}),
     }
     process = ServiceProcess(
@@ -176,6 +178,7 @@ def start_desk(
         **common_env(),
         "DESK_PORT": str(port),
         "DESK_DATABASE_URL": f"sqlite:///{workdir / 'desk.db'}",
+        "DESK_EVENTS_DATABASE_URL": f"sqlite:///{workdir / 'events.db'}",
         "DESK_SERVICE_TOKEN": "e2e-desk-service-token",
         "DESK_ADMIN_USER": "admin",
         "DESK_ADMIN_PASSWORD": "e2e-desk-admin-password",

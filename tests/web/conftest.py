@@ -123,8 +123,10 @@ def assets_url() -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(chromium: Path) -> Iterator[Browser]:
+    # module scope: Playwright's sync API runs an event loop in this thread while it is open,
+    # which would break every asyncio test that runs after the browser tests
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=str(chromium), headless=True, args=CHROMIUM_ARGS
