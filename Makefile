@@ -83,6 +83,16 @@ browser-deps:
 		$(SUDO) apt-get update -q && \
 		$(SUDO) apt-get install -y -q --no-install-recommends chromium fonts-noto-cjk fonts-noto-color-emoji; }
 
+# nginx balances the Rasa replicas of the production topology (tests/scale, Procfile.prod);
+# envsubst (gettext-base) renders nginx.prod.conf
+SYSTEM_PACKAGES := nginx gettext-base
+
+.PHONY: system-deps
+system-deps:
+	@command -v nginx >/dev/null 2>&1 && command -v envsubst >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -q && \
+		$(SUDO) apt-get install -y -q --no-install-recommends $(SYSTEM_PACKAGES); }
+
 # --- model ------------------------------------------------------------------
 $(MODEL): $(VENV)/.installed $(MODEL_INPUTS)
 	$(RASA) train --config config.yml --domain domain.yml --data data \
@@ -96,6 +106,20 @@ train: $(MODEL)
 run: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS) $(DESK_DEPS)
 	$(VENV)/bin/honcho start -f Procfile -e .env
 
+# Several Rasa replicas behind nginx on PostgreSQL and Redis (docs/deploy.md)
+.PHONY: run-prod
+run-prod: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS) $(DESK_DEPS) system-deps
+	$(VENV)/bin/honcho start -f Procfile.prod -e .env
+
+# --- benchmarks (bench/README.md) ---------------------------------------------
+.PHONY: bench-nlu bench-load
+bench-nlu: $(MODEL)
+	$(PY) bench/nlu_eval.py tests/nlu/heldout_zh.jsonl
+	$(PY) bench/nlu_eval.py tests/nlu/heldout_en.jsonl
+
+bench-load: $(VENV)/.installed $(MODEL) system-deps
+	$(PY) bench/load.py --concurrency 20 --duration 60
+
 # --- tests ------------------------------------------------------------------
 .PHONY: lint
 lint: $(VENV)/.installed
@@ -107,7 +131,7 @@ validate: $(VENV)/.installed
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
 .PHONY: test
-test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) browser-deps
+test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) browser-deps system-deps
 	$(MAKE) lint
 	$(MAKE) validate
 	$(VENV)/bin/pytest

@@ -1,0 +1,1 @@
+"""Building blocks of bench/load.py: corpus, load driver, processes, /proc sampling."""
