@@ -22,6 +22,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import Events, channel_of
 from actions.desk_client import get_desk_client
+from actions.i18n import language_of
 from actions.summary import main_intent
 from addons.redaction import redact
 
@@ -187,7 +188,7 @@ class ActionSubmitRating(Action):
                 "conversation_id": tracker.sender_id,
                 "session_id": session_started_at(tracker) or None,
                 "channel": channel_of(tracker),
-                "language": tracker.get_slot("language") or "zh-Hans",
+                "language": language_of(tracker),
                 "human_involved": human_involved(tracker),
                 "main_intent": main_intent(tracker),
                 "score": int(score),

@@ -21,6 +21,7 @@ from actions.common import channel_of
 from actions.desk_client import get_desk_client
 from actions.feedback import ask_for_rating
 from actions.formatting import local_time
+from actions.i18n import language_of
 from actions.identity import verified_customer_id
 from actions.summary import build_summary
 
@@ -44,7 +45,7 @@ def handoff_payload(tracker: Tracker, reason: str) -> dict[str, Any]:
         "conversation_id": tracker.sender_id,
         "channel": channel_of(tracker),
         "customer_id": verified_customer_id(tracker) or tracker.get_slot("customer_id"),
-        "language": tracker.get_slot("language") or "zh-Hans",
+        "language": language_of(tracker),
         "reason": reason,
         "priority": PRIORITY_BY_REASON.get(reason, "normal"),
         "summary": build_summary(tracker),
@@ -66,7 +67,7 @@ class ActionHandOff(Action):
         ticket = await get_desk_client().hand_off(handoff_payload(tracker, reason))
         opens = ""
         if ticket is not None and not ticket.within_hours and ticket.next_open_at:
-            language = tracker.get_slot("language") or "zh-Hans"
+            language = language_of(tracker)
             opens = local_time(datetime.fromisoformat(ticket.next_open_at), language)
         if ticket is None or (not ticket.within_hours and not opens):
             dispatcher.utter_message(response="utter_handoff_pending")

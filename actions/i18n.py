@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
-from addons.language import DEFAULT, ENGLISH, localise
+from addons.language import DEFAULT, ENGLISH, conversation_language, localise
 
 TEXTS: dict[str, dict[str, str]] = {
     # what could not be checked when the backend is down
@@ -149,8 +149,14 @@ MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", 
 
 
 def language_of(tracker: Optional[Tracker]) -> str:
-    """The conversation's language (the ``language`` slot)."""
-    return (tracker.get_slot("language") if tracker else None) or DEFAULT
+    """The conversation's language, computed from its messages like the response generator."""
+    if tracker is None:
+        return DEFAULT
+    return conversation_language(
+        (event.get("parse_data") or {}, event.get("metadata") or {})
+        for event in tracker.events
+        if event.get("event") == "user"
+    )
 
 
 def text(key: str, language: str, **values: Any) -> str:

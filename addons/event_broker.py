@@ -1,23 +1,41 @@
-"""Rasa's SQL event broker, configured by one SQLAlchemy URL like every other eepay database.
+"""Rasa's SQL event broker, configured by one URL, writing in batches off the event loop.
 
 Every tracker event (already redacted by ``addons.tracker_store``) is written to the table
 ``events`` of the events database, which the agent desk reads for its analytics
 (docs/contracts.md). URL: ``url`` in endpoints.yml, else ``EVENTS_DATABASE_URL``, else SQLite
 ``var/events.db``. Keep it apart from the tracker store's database: both use a table named
 ``events``.
+
+Rasa's broker commits once per event inside the event loop (about ten commits per turn, each
+blocking every conversation of the server). Here ``publish`` only queues the event; a writer
+thread commits what has queued up in one transaction, in order. ``close`` (server shutdown)
+drains the queue.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import os
+import queue
+import threading
+import time
 from asyncio import AbstractEventLoop
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
+import sqlalchemy.exc
+import sqlalchemy.orm
 from rasa.core.brokers import sql
 from rasa.utils.endpoints import EndpointConfig
 
+from addons.sqlite_tuning import tuned
+
+logger = logging.getLogger(__name__)
+
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'events.db'}"
+MAX_BATCH = 500
+_STOP = object()
 
 
 def events_database_url() -> str:
@@ -26,7 +44,28 @@ def events_database_url() -> str:
 
 
 class SQLEventBroker(sql.SQLEventBroker):
-    """``SQLEventBroker`` whose database is one URL."""
+    """``SQLEventBroker`` whose database is one URL and whose writes are batched."""
+
+    def __init__(self, host: Optional[str] = None, **kwargs: Any) -> None:
+        url = host or events_database_url()
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        for attempt in range(5):
+            try:
+                super().__init__(host=url, **kwargs)
+                break
+            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.IntegrityError):
+                # replicas starting together race to create the table: wait for the winner
+                if attempt == 4:
+                    raise
+                time.sleep(0.5 * (attempt + 1))
+        self.engine = tuned(self.engine)
+        self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        self._queue: queue.Queue = queue.Queue()
+        self._writer = threading.Thread(
+            target=self._write_batches, name="event-broker", daemon=True
+        )
+        self._writer.start()
 
     @classmethod
     async def from_endpoint_config(
@@ -35,7 +74,39 @@ class SQLEventBroker(sql.SQLEventBroker):
         event_loop: Optional[AbstractEventLoop] = None,
     ) -> SQLEventBroker:
         """Built by Rasa from ``event_broker: type: addons.event_broker.SQLEventBroker``."""
-        url = broker_config.url or events_database_url()
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        return cls(host=url)
+        return cls(host=broker_config.url)
+
+    def publish(self, event: dict[str, Any]) -> None:
+        """Queues the event for the writer thread (never blocks the event loop)."""
+        self._queue.put(event)
+
+    def _write_batches(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < MAX_BATCH:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = any(item is _STOP for item in batch)
+            events = [item for item in batch if item is not _STOP]
+            if events:
+                self._write(events)
+            if stop:
+                return
+
+    def _write(self, events: list[dict[str, Any]]) -> None:
+        try:
+            with self.session_scope() as session:
+                session.add_all(
+                    self.SQLBrokerEvent(sender_id=e.get("sender_id"), data=json.dumps(e))
+                    for e in events
+                )
+                session.commit()
+        except Exception:  # the analytics copy must never take the bot down
+            logger.exception("could not write %d events to the events database", len(events))
+
+    async def close(self) -> None:
+        """Writes what is still queued, then stops the writer."""
+        self._queue.put(_STOP)
+        self._writer.join(timeout=10)

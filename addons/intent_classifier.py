@@ -20,8 +20,10 @@ from rasa.shared.nlu.training_data.message import Message
 
 
 def _has_features(message: Message) -> bool:
-    sparse = message.get_sparse_features(attribute=TEXT)[1]
-    return bool((message.get(TEXT) or "").strip()) and sparse is not None
+    # look at the feature list; combining the features here would do the work twice
+    return bool((message.get(TEXT) or "").strip()) and any(
+        f.attribute == TEXT and f.is_sparse() for f in message.features
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -1,8 +1,12 @@
 """Response generation: Rasa's response templates in the conversation's language, plus
 eepay's safety notice.
 
-Languages: a response's English variant is a conditional variation on the ``language`` slot
-in domain.yml (Rasa picks it). Traditional Chinese is the Simplified text converted by OpenCC
+Languages: the conversation's language is computed from its messages
+(``addons.language.conversation_language``) and given to Rasa's variation filter as the
+``language`` slot, so a response's English variant, a conditional variation on that slot in
+domain.yml, is picked for English conversations. When a message changes the language, the
+first reply says so to the front end (``custom: {"type": "language", ...}``) so the widget's
+own texts follow. Traditional Chinese is the Simplified text converted by OpenCC
 at render time, buttons included: one source text for both scripts, so they cannot drift
 apart (tests check that every response has an English variant and that Traditional output
 has no Simplified-only characters).
@@ -25,7 +29,8 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from addons.language import DEFAULT, localise
+from addons import speedups  # noqa: F401  (Rasa hot-spot fixes; the NLG loads in every Rasa server)
+from addons.language import conversation_language, localise
 from addons.sensitive_data_detector import SENSITIVE_DATA
 
 WARNING_RESPONSE = "utter_sensitive_data_warning"
@@ -51,6 +56,20 @@ def in_language(response: dict[str, Any], language: str) -> dict[str, Any]:
     return response
 
 
+def _user_messages(tracker: DialogueStateTracker) -> list[tuple[dict, dict]]:
+    return [
+        (event.parse_data or {}, event.metadata or {})
+        for event in tracker.events
+        if isinstance(event, UserUttered)
+    ]
+
+
+def tracker_language(tracker: DialogueStateTracker) -> tuple[str, str]:
+    """The conversation's language now, and before its latest user message."""
+    messages = _user_messages(tracker)
+    return conversation_language(messages), conversation_language(messages[:-1])
+
+
 class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     """Domain responses, with the secret-sharing notice put in front when it is due."""
 
@@ -59,21 +78,24 @@ class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     ) -> None:
         """Loaded by Rasa from ``nlg: type: addons.nlg.EepayNaturalLanguageGenerator``."""
         super().__init__((domain or Domain.empty()).responses)
-        # Messages already warned about. A custom action renders all its responses against
-        # the same tracker, so the tracker alone cannot tell the first reply from the second.
-        self._warned: OrderedDict[tuple, None] = OrderedDict()
+        # Messages already warned about, and language changes already announced. A custom
+        # action renders all its responses against the same tracker, so the tracker alone
+        # cannot tell the first reply from the second.
+        self._done: OrderedDict[tuple, None] = OrderedDict()
+
+    def _first_time(self, *key: object) -> bool:
+        if key in self._done:
+            return False
+        self._done[key] = None
+        while len(self._done) > 10_000:
+            self._done.popitem(last=False)
+        return True
 
     def _first_warning_for(self, tracker: DialogueStateTracker) -> bool:
         message = _unanswered_secret_message(tracker)
         if message is None:
             return False
-        key = (tracker.sender_id, message.message_id, message.timestamp)
-        if key in self._warned:
-            return False
-        self._warned[key] = None
-        while len(self._warned) > 10_000:
-            self._warned.popitem(last=False)
-        return True
+        return self._first_time("warn", tracker.sender_id, message.message_id, message.timestamp)
 
     async def generate(
         self,
@@ -83,14 +105,23 @@ class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
         **kwargs: Any,
     ) -> Optional[dict[str, Any]]:
         """The response for ``utter_action``, prefixed by the notice when one is due."""
-        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
+        language, before = tracker_language(tracker)
+        slots = {**tracker.current_slot_values(), "language": language}
+        response = self.generate_from_slots(utter_action, slots, output_channel, **kwargs)
         if response is None:
             return None
         if utter_action != WARNING_RESPONSE and self._first_warning_for(tracker):
-            warning = self.generate_from_slots(
-                WARNING_RESPONSE, tracker.current_slot_values(), output_channel
-            )
+            warning = self.generate_from_slots(WARNING_RESPONSE, slots, output_channel)
             if warning and warning.get("text"):
                 body = response.get("text")
                 response["text"] = f"{warning['text']}\n\n{body}" if body else warning["text"]
-        return in_language(response, tracker.get_slot("language") or DEFAULT)
+        latest = tracker.latest_message
+        if language != before and self._first_time(
+            "language", tracker.sender_id, getattr(latest, "message_id", None)
+        ):
+            custom = response.get("custom")
+            if isinstance(custom, dict):
+                custom.setdefault("language", language)
+            else:
+                response["custom"] = {"type": "language", "language": language}
+        return in_language(response, language)

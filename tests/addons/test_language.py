@@ -61,3 +61,27 @@ def test_localise():
     assert localise("退款进度", TRADITIONAL) == "退款進度"
     assert localise("退款进度", SIMPLIFIED) == "退款进度"
     assert localise("refund", ENGLISH) == "refund"
+
+
+def message(language=None, request=None, configured=None):
+    parse_data = {"language": language, "language_request": request}
+    return parse_data, ({"language": configured} if configured else {})
+
+
+def test_conversation_language_follows_writing_and_holds_explicit_choices():
+    from addons.language import conversation_language
+
+    assert conversation_language([]) == SIMPLIFIED
+    assert conversation_language([message(ENGLISH)]) == ENGLISH
+    assert conversation_language([message(ENGLISH), message(None)]) == ENGLISH  # "ok" keeps it
+    assert conversation_language([message(ENGLISH), message(SIMPLIFIED)]) == SIMPLIFIED
+    # an explicit request holds while the customer keeps typing the other language
+    chosen = [message(SIMPLIFIED, request=ENGLISH), message(SIMPLIFIED)]
+    assert conversation_language(chosen) == ENGLISH
+    assert conversation_language([*chosen, message(ENGLISH, request=SIMPLIFIED)]) == SIMPLIFIED
+    # the front end's configured language decides a first message that cannot tell
+    assert conversation_language([message(None, configured="en")]) == ENGLISH
+    assert conversation_language([message(SIMPLIFIED, configured="en")]) == SIMPLIFIED
+    assert (
+        conversation_language([message(SIMPLIFIED), message(None, configured="en")]) == SIMPLIFIED
+    )

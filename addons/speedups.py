@@ -1,0 +1,78 @@
+"""Measured fixes of Rasa 3.6 hot spots (bench/load.py with cProfile; docs/deploy.md figures).
+
+Imported by the Rasa server process only (through ``addons.nlg``, which endpoints.yml loads),
+never by the action server.
+
+* ``RemoteAction._validate_action_result`` calls ``jsonschema.validate`` on every answer of the
+  action server, and ``validate`` first checks the *schema* itself against the JSON-Schema
+  meta-schema each time: half of the Rasa server's CPU per turn under load. Even with the
+  schema checked once, matching every event against a ``oneOf`` of all event types stayed a
+  twentieth of a turn. The action server is our own code, and every event it returns is
+  deserialised right after (an unknown or malformed event fails there), so the answer's
+  shape is checked directly: an object whose ``events`` and ``responses`` are lists of
+  objects, each event naming its type. A violation raises jsonschema's ``ValidationError``
+  with Rasa's message, as before.
+* ``Event.resolve_by_type`` walks every subclass of ``Event`` (``all_subclasses`` recursion)
+  for each event it deserialises: hundreds of times per turn (a tracker read, every action
+  answer). The event classes are fixed once Rasa is imported, so the name → class map is
+  built on first use. (Event classes defined later, e.g. by a plugin, rebuild it.)
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from jsonschema import ValidationError
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.core.events import Event
+from rasa.shared.utils.common import all_subclasses
+
+
+def _shape_error(result: Any) -> Optional[str]:
+    if not isinstance(result, dict):
+        return "the answer is not a JSON object"
+    for key in ("events", "responses"):
+        items = result.get(key, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            return f"'{key}' is not a list of objects"
+    if not all(isinstance(e.get("event"), str) for e in result.get("events", [])):
+        return "an event does not name its type"
+    return None
+
+
+def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+    problem = _shape_error(result)
+    if problem:
+        raise ValidationError(
+            f"{problem}. Failed to validate Action server response from API, make sure your "
+            f"response from the Action endpoint is valid. For more information about the "
+            f"format visit {DOCS_BASE_URL}/custom-actions"
+        )
+    return True
+
+
+_EVENT_TYPES: dict[str, type] = {}
+
+
+def _resolve_by_type(type_name: str, default: Any = None) -> Any:
+    event_class = _EVENT_TYPES.get(type_name)
+    if event_class is None:
+        _EVENT_TYPES.update({cls.type_name: cls for cls in all_subclasses(Event)})
+        event_class = _EVENT_TYPES.get(type_name)
+    if event_class is not None:
+        return event_class
+    if type_name == "topic":
+        return None  # as Rasa: old TopicSet events
+    if default is not None:
+        return default
+    raise ValueError(f"Unknown event name '{type_name}'.")
+
+
+def install() -> None:
+    """Replaces the slow methods (idempotent)."""
+    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
+
+
+install()
