@@ -92,6 +92,8 @@ class SQLEventBroker(sql.SQLEventBroker):
             events = [item for item in batch if item is not _STOP]
             if events:
                 self._write(events)
+            for _ in batch:
+                self._queue.task_done()
             if stop:
                 return
 
@@ -105,6 +107,10 @@ class SQLEventBroker(sql.SQLEventBroker):
                 session.commit()
         except Exception:  # the analytics copy must never take the bot down
             logger.exception("could not write %d events to the events database", len(events))
+
+    def flush(self) -> None:
+        """Blocks until every event published so far is committed (or its write failed)."""
+        self._queue.join()
 
     async def close(self) -> None:
         """Writes what is still queued, then stops the writer."""

@@ -19,12 +19,14 @@ Two repairs of Rasa 3.6's channel, both re-registered on its socket.io server:
 from __future__ import annotations
 
 import json
+import os
 import uuid
 from typing import Any, Optional
 
 from rasa.core.channels import socketio
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from sanic import Blueprint
+from socketio import AsyncRedisManager
 
 from channels.guard import Handler, guarded
 
@@ -60,6 +62,22 @@ class SocketIOOutput(socketio.SocketIOOutput):
         await self._send_message(recipient_id, {"custom": json_message})
 
 
+def share_rooms_through_redis(sio: Any) -> None:
+    """With several Rasa replicas, emit through Redis (``SOCKETIO_REDIS_URL`` or ``REDIS_URL``).
+
+    A widget's socket lives on one replica; an agent's reply from the desk reaches whichever
+    replica the balancer picks. python-socketio's Redis manager publishes every emit to all
+    replicas, so the one holding the customer's socket delivers it. Without either variable
+    (one process, development) rooms stay in memory.
+    """
+    url = os.environ.get("SOCKETIO_REDIS_URL") or os.environ.get("REDIS_URL")
+    if not url:
+        return
+    manager = AsyncRedisManager(url)
+    manager.set_server(sio)
+    sio.manager = manager  # before the first connection, which initialises the manager
+
+
 class SocketIOInput(socketio.SocketIOInput):
     """Rasa's socket.io channel behind eepay's inbound guard."""
 
@@ -79,6 +97,7 @@ class SocketIOInput(socketio.SocketIOInput):
         handle = guarded(on_new_message)
         blueprint = super().blueprint(handle)
         sio = self.sio
+        share_rooms_through_redis(sio)
 
         @sio.on("session_request", namespace=self.namespace)
         async def session_request(sid: str, data: Optional[dict[str, Any]]) -> None:

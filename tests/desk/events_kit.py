@@ -83,8 +83,9 @@ class EventsDatabase:
         self.broker = SQLEventBroker(host=url)  # creates the table as Rasa does
 
     def publish(self, sender_id: str, event: Event) -> None:
-        """One event through ``SQLEventBroker.publish`` (one transaction, as Rasa does)."""
+        """One event through ``SQLEventBroker.publish``, waiting until the writer committed it."""
         self.broker.publish({"sender_id": sender_id, **event.as_dict()})
+        self.broker.flush()
 
     def publish_all(self, items: list[tuple[str, Event]]) -> None:
         """Many events in one transaction: the same rows ``publish`` writes, only faster."""

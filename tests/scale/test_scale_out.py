@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import queue
 import threading
 import time
+import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -21,10 +23,12 @@ from typing import Any, Optional
 import httpx
 import pytest
 import redis
+import socketio
 from sqlalchemy import create_engine, text
 
 from addons import customer_token
 from channels.guard import FAILURE_REPLY
+from desk.services.rasa import RasaClient
 from tests.scale.prod_stack import REDIS_HOST, REDIS_PORT, ProdStack
 from tests.support import stack
 
@@ -260,3 +264,35 @@ def test_two_replicas_keep_interleaved_conversations_whole(prod_stack: ProdStack
         finally:
             engine.dispose()
         assert stored_counts == expected, f"{purpose} database: {stored_counts} != {expected}"
+
+
+def test_an_agent_reply_sent_through_one_replica_reaches_a_widget_on_the_other(
+    prod_stack: ProdStack,
+) -> None:
+    """The widget's socket lives on replica 1; the desk's reply lands on replica 2. Through the
+    socket.io Redis manager (``REDIS_URL``) replica 2's emit is delivered by replica 1."""
+    session = f"sio-{uuid.uuid4().hex[:12]}"
+    client = socketio.Client(reconnection=False)
+    confirmed: queue.Queue[object] = queue.Queue()
+    answers: queue.Queue[dict] = queue.Queue()
+    client.on("session_confirm", confirmed.put)
+    client.on("bot_uttered", answers.put)
+    client.connect(prod_stack.replica_urls[0], transports=["polling"], wait_timeout=10)
+    try:
+        client.emit("session_request", {"session_id": session})
+        assert confirmed.get(timeout=10) == session
+        client.emit("user_uttered", {"message": "你好", "session_id": session, "metadata": {}})
+        assert answers.get(timeout=45).get("text"), "replica 1 did not answer its own socket"
+        while not answers.empty():
+            answers.get_nowait()
+
+        desk_side = RasaClient(prod_stack.replica_urls[1], stack.RASA_TOKEN)
+        try:
+            desk_side.send_agent_message(session, "您好，我是人工客服小王", "小王")
+        finally:
+            desk_side.close()
+        delivered = answers.get(timeout=15)
+    finally:
+        client.disconnect()
+    assert delivered.get("text") == "您好，我是人工客服小王"
+    assert delivered.get("metadata") == {"sender": "agent", "agent_name": "小王"}
