@@ -16,6 +16,8 @@ from typing import Any, Optional
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
 
 from actions.backend_client import (
     AuthenticationFailed,
@@ -131,3 +133,28 @@ class AccountAction(Action, abc.ABC):
             SlotSet("flow_next", None),
             *hand_off("backend_unavailable"),
         ]
+
+
+class LeavableFormValidation(FormValidationAction, abc.ABC):
+    """Validation of a form the customer may leave half-way (算了, skip): once a validator set
+    ``left_slot``, nothing more is asked.
+
+    Abstract, so the action server does not register it as an action of its own.
+    """
+
+    #: the slot a validator sets when the customer cancels or skips the form
+    left_slot: str = ""
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """Validation action name (``validate_<form>``)."""
+
+    async def required_slots(
+        self,
+        domain_slots: list[str],
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> list[str]:
+        """Nothing more to ask once the customer left the form."""
+        return [] if tracker.get_slot(self.left_slot) else domain_slots

@@ -19,7 +19,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -32,7 +32,7 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
-from actions.common import AccountAction, Events, entity_value, hand_off
+from actions.common import AccountAction, Events, LeavableFormValidation, entity_value, hand_off
 from actions.formatting import method_label, yuan
 from actions.i18n import language_of, text
 from actions.identity import verified_customer_id
@@ -221,8 +221,10 @@ class ActionAskDisputeTransactionId(Action):
         return []
 
 
-class ValidateDisputeForm(FormValidationAction):
+class ValidateDisputeForm(LeavableFormValidation):
     """Kind of dispute, freeze decision (freezing at once), and the payment."""
+
+    left_slot = "dispute_cancelled"
 
     def name(self) -> str:
         """Validation action of dispute_form."""
@@ -236,7 +238,7 @@ class ValidateDisputeForm(FormValidationAction):
         domain: DomainDict,
     ) -> list[str]:
         """The freeze question only for unauthorized use, and first (it is urgent)."""
-        if tracker.get_slot("dispute_cancelled"):
+        if tracker.get_slot(self.left_slot):
             return []
         if tracker.get_slot("dispute_type") == UNAUTHORIZED:
             return ["dispute_type", "dispute_freeze_confirmed", "dispute_transaction_id"]

@@ -15,12 +15,12 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import Events, channel_of
+from actions.common import Events, LeavableFormValidation, channel_of
 from actions.desk_client import get_desk_client
 from actions.i18n import language_of
 from actions.summary import main_intent
@@ -119,22 +119,14 @@ class ActionSayGoodbye(Action):
         return ask_for_rating(dispatcher, tracker)
 
 
-class ValidateRatingForm(FormValidationAction):
+class ValidateRatingForm(LeavableFormValidation):
     """Reads a score from stars, digits or words; a skip ends the form."""
+
+    left_slot = "rating_skipped"
 
     def name(self) -> str:
         """Validation action of rating_form."""
         return "validate_rating_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Nothing more to ask once the customer skipped."""
-        return [] if tracker.get_slot("rating_skipped") else domain_slots
 
     async def validate_rating_score(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

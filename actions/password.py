@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -23,7 +23,7 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
-from actions.common import AccountAction, Events, hand_off
+from actions.common import AccountAction, Events, LeavableFormValidation, hand_off
 from actions.i18n import language_of, text
 from actions.identity import verified_customer_id
 
@@ -107,22 +107,14 @@ class ActionAskResetChannel(Action):
         return []
 
 
-class ValidatePasswordResetForm(FormValidationAction):
+class ValidatePasswordResetForm(LeavableFormValidation):
     """Understands 手机 / 邮箱 (a plain yes means the phone) and 算了."""
+
+    left_slot = "reset_cancelled"
 
     def name(self) -> str:
         """Validation action of password_reset_form."""
         return "validate_password_reset_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Nothing more to ask once the customer cancelled."""
-        return [] if tracker.get_slot("reset_cancelled") else domain_slots
 
     async def validate_reset_channel(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

@@ -14,7 +14,7 @@ import uuid
 from decimal import Decimal
 from typing import Any, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
@@ -28,7 +28,7 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
-from actions.common import AccountAction, Events, entity_value
+from actions.common import AccountAction, Events, LeavableFormValidation, entity_value
 from actions.formatting import local_date, local_time, method_label, yuan
 from actions.i18n import TEXTS, language_of, text
 from actions.identity import verified_customer_id
@@ -188,22 +188,14 @@ class ActionAskRefundConfirmed(Action):
         return []
 
 
-class ValidateRefundForm(FormValidationAction):
+class ValidateRefundForm(LeavableFormValidation):
     """Checks the payment against the refund policy, the reason, and cancellation."""
+
+    left_slot = "refund_cancelled"
 
     def name(self) -> str:
         """Validation action of refund_form."""
         return "validate_refund_form"
-
-    async def required_slots(
-        self,
-        domain_slots: list[str],
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: DomainDict,
-    ) -> list[str]:
-        """Nothing more to ask once the customer cancelled."""
-        return [] if tracker.get_slot("refund_cancelled") else domain_slots
 
     async def validate_refund_transaction_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict

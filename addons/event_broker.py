@@ -30,6 +30,7 @@ from rasa.core.brokers import sql
 from rasa.utils.endpoints import EndpointConfig
 
 from addons.sqlite_tuning import tuned
+from service_kit.db import ensure_sqlite_directory
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,7 @@ class SQLEventBroker(sql.SQLEventBroker):
 
     def __init__(self, host: Optional[str] = None, **kwargs: Any) -> None:
         url = host or events_database_url()
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(url)
         for attempt in range(5):
             try:
                 super().__init__(host=url, **kwargs)

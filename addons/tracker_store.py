@@ -36,6 +36,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from addons.redaction import redact
 from addons.sqlite_tuning import tuned
+from service_kit.db import ensure_sqlite_directory
 
 STORED_EVENTS = "_eepay_stored_events"  # set on trackers read from this store
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'rasa.db'}"
@@ -86,8 +87,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         """``url`` from endpoints.yml (Rasa passes it as ``host``), else the environment."""
         url = host or database_url()
-        if url.startswith("sqlite:///"):
-            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        ensure_sqlite_directory(url)
         # SQLTrackerStore.get_db_url passes a full URL given as `host` through unchanged
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
         self.engine = tuned(self.engine)

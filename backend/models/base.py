@@ -1,58 +1,13 @@
-"""Declarative base, naming conventions and column types shared by every table."""
+"""Declarative base of every backend table, on the naming conventions and column types of
+``service_kit.models``."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-from typing import Any, Optional
-
-from sqlalchemy import CheckConstraint, DateTime, MetaData
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import declarative_base
-from sqlalchemy.types import TypeDecorator
 
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from service_kit.models import NAMING_CONVENTION, UTCDateTime, new_metadata, one_of
 
-metadata = MetaData(naming_convention=NAMING_CONVENTION)
+__all__ = ["NAMING_CONVENTION", "Base", "UTCDateTime", "metadata", "one_of"]
+
+metadata = new_metadata()
 Base = declarative_base(metadata=metadata)
-
-
-class UTCDateTime(TypeDecorator):
-    """A timestamp that is always timezone-aware UTC in Python.
-
-    PostgreSQL stores it as ``timestamptz``; SQLite has no time zones, so the value is stored as
-    naive UTC and given its zone back on load. Naive datetimes are refused on the way in.
-    """
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: Optional[datetime], dialect: Dialect) -> Any:
-        """Normalise to UTC; strip the zone for SQLite."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given to a UTCDateTime column")
-        value = value.astimezone(timezone.utc)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(self, value: Optional[datetime], dialect: Dialect) -> Any:
-        """Return an aware UTC datetime whatever the backend stored."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-
-
-def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    """A CHECK constraint limiting a string column to a closed set of values."""
-    quoted = ", ".join(f"'{value}'" for value in values)
-    return CheckConstraint(f"{column} IN ({quoted})", name=name)

@@ -146,14 +146,3 @@ class Settings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True when the configured database is SQLite."""
         return str(self.database_url).startswith("sqlite")
-
-
-def ensure_sqlite_directory(database_url: str) -> None:
-    """Create the parent directory of a file-based SQLite database if it is missing."""
-    prefix = "sqlite:///"
-    if not database_url.startswith(prefix):
-        return
-    path = database_url[len(prefix) :].split("?", 1)[0]
-    if not path or path == ":memory:":
-        return
-    Path(path).expanduser().parent.mkdir(parents=True, exist_ok=True)
