@@ -86,6 +86,14 @@ def _load(session: Session, ticket_id: int) -> tuple[Ticket, Optional[Agent]]:
     return found[0], found[1]
 
 
+def _lock_ticket(session: Session, ticket_id: int) -> Ticket:
+    """The ticket, locked for this write session (see ``lock_one``), or TICKET_NOT_FOUND."""
+    ticket = lock_one(session, Ticket, id=ticket_id)
+    if ticket is None:
+        raise NotFoundError(f"No ticket {ticket_id}.", code="TICKET_NOT_FOUND")
+    return ticket
+
+
 def get_ticket(ctx: ServiceContext, ticket_id: int) -> HandoffOut:
     """One ticket without its transcript."""
     with ctx.db.session() as session:
@@ -380,9 +388,7 @@ def claim(ctx: ServiceContext, principal: Principal, ticket_id: int) -> HandoffO
     """Take a waiting ticket (repeating is harmless; supervisors may take over)."""
     now = ctx.now()
     with ctx.db.session(write=True) as session:
-        ticket = lock_one(session, Ticket, id=ticket_id)
-        if ticket is None:
-            raise NotFoundError(f"No ticket {ticket_id}.", code="TICKET_NOT_FOUND")
+        ticket = _lock_ticket(session, ticket_id)
         _require_open(ticket)
         _take(session, ticket, principal, now)
         conversation_id = ticket.conversation_id
@@ -401,9 +407,7 @@ def _prepare_to_act(ctx: ServiceContext, principal: Principal, ticket_id: int) -
     """Lock the ticket, check it is open and the principal's (claiming it if it waits)."""
     now = ctx.now()
     with ctx.db.session(write=True) as session:
-        ticket = lock_one(session, Ticket, id=ticket_id)
-        if ticket is None:
-            raise NotFoundError(f"No ticket {ticket_id}.", code="TICKET_NOT_FOUND")
+        ticket = _lock_ticket(session, ticket_id)
         _require_open(ticket)
         if (
             ticket.status == TicketStatus.ASSIGNED.value
@@ -455,9 +459,7 @@ def add_note(ctx: ServiceContext, principal: Principal, ticket_id: int, text: st
     """An internal note on any ticket, open or resolved (never sent to the customer)."""
     now = ctx.now()
     with ctx.db.session(write=True) as session:
-        ticket = lock_one(session, Ticket, id=ticket_id)
-        if ticket is None:
-            raise NotFoundError(f"No ticket {ticket_id}.", code="TICKET_NOT_FOUND")
+        ticket = _lock_ticket(session, ticket_id)
         event = _event(
             session, ticket, EventKind.NOTE, now, agent_id=principal.agent_id, text=mask_text(text)
         )
