@@ -134,7 +134,7 @@ validate: $(VENV)/.installed
 test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) browser-deps system-deps
 	$(MAKE) lint
 	$(MAKE) validate
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --junitxml=results/pytest.xml
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
 
