@@ -20,7 +20,9 @@ def message(seed: int, dense: bool) -> Message:
     msg = Message(data={TEXT: "付款失败了"})
     for origin, width in (("words", 40), ("char_wb", 70)):
         for kind, rows in ((FEATURE_TYPE_SEQUENCE, tokens), (FEATURE_TYPE_SENTENCE, 1)):
-            matrix = sparse_random(rows, width, density=0.2, random_state=seed + width, format="coo")
+            matrix = sparse_random(
+                rows, width, density=0.2, random_state=seed + width, format="coo"
+            )
             msg.add_features(Features(matrix, kind, TEXT, origin))
     if dense:
         msg.add_features(Features(rng.random((1, 5)), FEATURE_TYPE_SENTENCE, TEXT, "dense"))
