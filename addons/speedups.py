@@ -16,17 +16,23 @@ never by the action server.
   for each event it deserialises: hundreds of times per turn (a tracker read, every action
   answer). The event classes are fixed once Rasa is imported, so the name → class map is
   built on first use. (Event classes defined later, e.g. by a plugin, rebuild it.)
+* The prediction graph runs through ``addons.graph_runner.SequentialGraphRunner`` instead of
+  dask (see there). Installed before the server loads its model: ``addons.nlg`` is created
+  before the ``MessageProcessor``.
 """
 
 from __future__ import annotations
 
 from typing import Any, Optional
 
+import rasa.core.processor
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.events import Event
 from rasa.shared.utils.common import all_subclasses
+
+from addons.graph_runner import SequentialGraphRunner
 
 
 def _shape_error(result: Any) -> Optional[str]:
@@ -73,6 +79,7 @@ def install() -> None:
     """Replaces the slow methods (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
+    rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
 
 
 install()
