@@ -61,10 +61,20 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
 _EVENT_TYPES: dict[str, type] = {}
 
 
+def _event_types() -> dict[str, type]:
+    """type name → class, the first in ``all_subclasses`` order winning, as in Rasa's loop
+    (``rasa.core.test.EndToEndUserUtterance`` is also named "user"; ``UserUttered`` comes first)."""
+    types: dict[str, type] = {}
+    for cls in all_subclasses(Event):
+        types.setdefault(cls.type_name, cls)
+    return types
+
+
 def _resolve_by_type(type_name: str, default: Any = None) -> Any:
     event_class = _EVENT_TYPES.get(type_name)
     if event_class is None:
-        _EVENT_TYPES.update({cls.type_name: cls for cls in all_subclasses(Event)})
+        _EVENT_TYPES.clear()
+        _EVENT_TYPES.update(_event_types())
         event_class = _EVENT_TYPES.get(type_name)
     if event_class is not None:
         return event_class

@@ -5,10 +5,13 @@ from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 
-import addons.speedups  # noqa: F401  (installs the fixes)
+from addons import speedups  # installs the fixes on import
 
 
 def test_event_types_resolve_like_rasa():
+    import rasa.core.test  # noqa: F401  (defines EndToEndUserUtterance, also named "user")
+
+    speedups._EVENT_TYPES.clear()  # as if the map were built after that import
     assert Event.resolve_by_type("user") is UserUttered
     assert Event.resolve_by_type("slot") is SlotSet
     assert Event.resolve_by_type("action") is ActionExecuted
