@@ -61,6 +61,7 @@ class SQLEventBroker(sql.SQLEventBroker):
                 time.sleep(0.5 * (attempt + 1))
         self.engine = tuned(self.engine)
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
+        self._insert = sqlalchemy.insert(self.SQLBrokerEvent.__table__)
         self._queue: queue.Queue = queue.Queue()
         self._writer = threading.Thread(
             target=self._write_batches, name="event-broker", daemon=True
@@ -98,13 +99,12 @@ class SQLEventBroker(sql.SQLEventBroker):
                 return
 
     def _write(self, events: list[dict[str, Any]]) -> None:
+        # one executemany of a Core insert: the ORM inserted row by row to learn each new id,
+        # and that bookkeeping, in this thread, held the GIL the server's event loop needs
         try:
-            with self.session_scope() as session:
-                session.add_all(
-                    self.SQLBrokerEvent(sender_id=e.get("sender_id"), data=json.dumps(e))
-                    for e in events
-                )
-                session.commit()
+            rows = [{"sender_id": e.get("sender_id"), "data": json.dumps(e)} for e in events]
+            with self.engine.begin() as connection:
+                connection.execute(self._insert, rows)
         except Exception:  # the analytics copy must never take the bot down
             logger.exception("could not write %d events to the events database", len(events))
 

@@ -154,3 +154,22 @@ async def test_a_tracker_not_read_from_the_store_is_counted_first(url, domain) -
     await store.save(longer)
     assert len(stored_rows(url)) == len(events) + 3
     store.engine.dispose()
+
+
+async def test_a_new_conversation_is_stored_as_rasa_stores_it(url, domain) -> None:
+    ours = RedactingSQLTrackerStore(domain=domain, host=url)
+    created = await ours.get_or_create_tracker("c4")
+    created.update(user("你好", 30.0))
+    await ours.save(created)
+    again = await ours.get_or_create_tracker("c4")  # stored now: read, not created
+    assert [e.as_dict() for e in again.events] == [e.as_dict() for e in created.events]
+    mine = [row[1:] for row in stored_rows(url)]
+    ours.engine.dispose()
+
+    rasas = SQLTrackerStore(domain=domain, host=url)
+    theirs = await rasas.get_or_create_tracker("c5")
+    theirs.update(user("你好", 30.0))
+    await rasas.save(theirs)
+    rasas.engine.dispose()
+    assert [row[1:3] for row in stored_rows(url) if row[0] == "c5"] == [r[:2] for r in mine]
+    assert [type_name for type_name, *_ in mine] == ["action", "user"]
