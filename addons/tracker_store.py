@@ -13,10 +13,10 @@ tracker again and diffing it with the new one, then counts the stored events onc
 know what to insert. Here a tracker read from this store remembers how many of its events are
 stored, so saving inserts and streams the rest without reading anything (the profile of
 bench/load.py showed the reload and the count as a fifth of the server's CPU). A new
-conversation's tracker, created by ``get_or_create_tracker`` after ``retrieve`` found none of
-its events, is known to have nothing stored either. Other trackers are counted as before. The
-lock store serialises the turns of one conversation, so nobody else writes its events in
-between.
+conversation's tracker, made by Rasa's ``create_tracker`` right after ``retrieve`` found none
+of its events (nothing awaits in between), is known to have nothing stored either. Other
+trackers are counted as before. The lock store serialises the turns of one conversation, so
+nobody else writes its events in between.
 
 Reading and writing a turn's events go through prebuilt SQLAlchemy Core statements (Rasa's
 query of the current session, selecting only the ``data`` column; one multi-row insert)
@@ -36,9 +36,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SessionStarted, SlotSet, UserUttered
+from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
@@ -116,7 +115,12 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             )
             .order_by(events.c.id)
         )
+        self._all_sessions = (
+            sa.select(events.c.data).where(events.c.sender_id == sender).order_by(events.c.id)
+        )
         self._insert = events.insert()
+        # the sender the last retrieve found no event of (see save)
+        self._found_empty: Optional[str] = None
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Masks every user message, stores the new events and streams them to the broker."""
@@ -126,6 +130,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             elif isinstance(event, SlotSet):
                 redact_session_metadata(event)
         stored = getattr(tracker, STORED_EVENTS, None)
+        if stored is None and tracker.sender_id == self._found_empty and len(tracker.events) <= 1:
+            stored = 0  # Rasa's create_tracker, just after retrieve found no event of it
+        self._found_empty = None
         if stored is None or stored > len(tracker.events):
             with self.session_scope() as session:
                 new_events = list(self._additional_events(session, tracker))
@@ -152,34 +159,25 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         if self.event_broker is not None:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
 
-    async def get_or_create_tracker(
-        self,
-        sender_id: str,
-        max_event_history: Optional[int] = None,
-        append_action_listen: bool = True,
-    ) -> DialogueStateTracker:
-        """Rasa's: the stored tracker, else a new one (saved); a new one is marked as having
-        no stored events, so its first save does not count them (one query per new
-        conversation)."""
-        self.max_event_history = max_event_history
-        tracker = await self.retrieve(sender_id)
-        if tracker is None:
-            # as Rasa's create_tracker; retrieve found no event of this sender
-            tracker = self.init_tracker(sender_id)
-            if append_action_listen:
-                tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
-            if self.domain:  # without a domain, retrieve returns None even for stored events
-                setattr(tracker, STORED_EVENTS, 0)
-            await self.save(tracker)
-        return tracker
+    def _stored_events(self, statement: sa.sql.Select, sender_id: str) -> list[dict[str, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(statement, {"sender_id": sender_id})
+            return [json.loads(data) for data in rows.scalars()]
+
+    async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
+        """Rasa's: every session of the conversation (None when nothing is stored). The agent
+        desk reads these to keep transcripts fresh."""
+        events = self._stored_events(self._all_sessions, conversation_id)
+        if not self.domain or not events:
+            return None
+        return DialogueStateTracker.from_dict(conversation_id, events, self.domain.slots)
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session of the conversation (None when there is none), as a tracker
         that remembers how many of its events are stored."""
-        with self.engine.connect() as connection:
-            stored = connection.execute(self._current_session, {"sender_id": sender_id})
-            events = [json.loads(data) for data in stored.scalars()]
+        events = self._stored_events(self._current_session, sender_id)
         if not self.domain or not events:
+            self._found_empty = sender_id if self.domain else None
             return None
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         setattr(tracker, STORED_EVENTS, len(tracker.events))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from rasa.core.tracker_store import SQLTrackerStore
+from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -103,6 +103,10 @@ async def test_rasa_reads_what_we_write_and_we_read_the_current_session(url, dom
     assert "abc12345" not in first_user.text  # the password is masked in storage
     assert first_user.metadata["customer_token"] == REDACTED
 
+    mine_full = await ours.retrieve_full_tracker("c1")
+    assert [e.as_dict() for e in mine_full.events] == [e.as_dict() for e in full.events]
+    assert await ours.retrieve_full_tracker("nobody") is None
+
     current = await ours.retrieve("c1")
     expected = await rasas.retrieve("c1")  # Rasa's query of the current session
     assert [e.as_dict() for e in current.events] == [e.as_dict() for e in expected.events]
@@ -156,14 +160,21 @@ async def test_a_tracker_not_read_from_the_store_is_counted_first(url, domain) -
     store.engine.dispose()
 
 
-async def test_a_new_conversation_is_stored_as_rasa_stores_it(url, domain) -> None:
+async def test_a_new_conversation_is_stored_without_counting_what_is_stored(url, domain) -> None:
     ours = RedactingSQLTrackerStore(domain=domain, host=url)
-    created = await ours.get_or_create_tracker("c4")
+    statements: list[str] = []
+    sa.event.listen(
+        ours.engine, "before_cursor_execute", lambda *args: statements.append(args[2].lower())
+    )
+    server_store = AwaitableTrackerStore(ours)  # how the Rasa server holds a custom store
+    created = await server_store.get_or_create_tracker("c4")
+    assert not [s for s in statements if "count(" in s]
     created.update(user("你好", 30.0))
-    await ours.save(created)
-    again = await ours.get_or_create_tracker("c4")  # stored now: read, not created
+    await server_store.save(created)
+    again = await server_store.get_or_create_tracker("c4")  # stored now: read, not created
     assert [e.as_dict() for e in again.events] == [e.as_dict() for e in created.events]
-    mine = [row[1:] for row in stored_rows(url)]
+    mine = [row[1:3] for row in stored_rows(url)]
+    assert mine == [("action", None), ("user", "payment_failed")]
     ours.engine.dispose()
 
     rasas = SQLTrackerStore(domain=domain, host=url)
@@ -171,5 +182,15 @@ async def test_a_new_conversation_is_stored_as_rasa_stores_it(url, domain) -> No
     theirs.update(user("你好", 30.0))
     await rasas.save(theirs)
     rasas.engine.dispose()
-    assert [row[1:3] for row in stored_rows(url) if row[0] == "c5"] == [r[:2] for r in mine]
-    assert [type_name for type_name, *_ in mine] == ["action", "user"]
+    assert [row[1:3] for row in stored_rows(url) if row[0] == "c5"] == mine
+
+
+async def test_only_a_fresh_tracker_of_the_sender_found_empty_skips_the_count(url, domain) -> None:
+    store = RedactingSQLTrackerStore(domain=domain, host=url)
+    events = [*session(10.0), *turn("你好", 11.0)]
+    await store.save(DialogueStateTracker.from_events("c6", events, domain.slots))
+    assert await store.retrieve("c7") is None  # another sender found empty
+    longer = DialogueStateTracker.from_events("c6", [*events, *turn("谢谢", 12.0)], domain.slots)
+    await store.save(longer)  # counted: only the 3 new events are added
+    assert len(stored_rows(url)) == len(events) + 3
+    store.engine.dispose()
