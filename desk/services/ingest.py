@@ -81,6 +81,8 @@ class IngestReport:
     source_ok: bool = True
     caught_up: bool = True
     reset: bool = False
+    # conversations with events copied by this call (the worker re-reads only those)
+    senders: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -385,8 +387,11 @@ def _start_new_epoch(ctx: ServiceContext, cursor: _Cursor) -> None:
         state.updated_at = ctx.now()
 
 
-def _step(ctx: ServiceContext, cursor: _Cursor, batch_size: int) -> tuple[int, int, bool]:
-    """Copy one batch; (events applied, new last id, whether the batch was full)."""
+def _step(
+    ctx: ServiceContext, cursor: _Cursor, batch_size: int, senders: set[str]
+) -> tuple[int, int, bool]:
+    """Copy one batch; (events applied, new last id, whether the batch was full). Adds the
+    batch's conversations to ``senders``."""
     now = time.time()
     due = [gap for gap in cursor.gaps if now - gap[1] <= GAP_WAIT]
     late = ctx.events.by_ids([int(gap[0]) for gap in due]) if due else []
@@ -417,6 +422,7 @@ def _step(ctx: ServiceContext, cursor: _Cursor, batch_size: int) -> tuple[int, i
         state.updated_at = ctx.now()
         applied = batch.applied
         last_id = int(state.last_event_id)
+    senders.update(str(row.sender_id) for row in ordered if row.sender_id)
     INGEST_LATENCY.observe(time.perf_counter() - started)
     EVENTS_COPIED.inc(len(ordered))
     for outcome, count in applied.messages.items():
@@ -436,7 +442,7 @@ def ingest(ctx: ServiceContext, *, max_events: Optional[int] = None) -> IngestRe
                 report.reset = True
                 cursor = _read_cursor(ctx)
             while True:
-                copied, last_id, full = _step(ctx, cursor, batch_size)
+                copied, last_id, full = _step(ctx, cursor, batch_size, report.senders)
                 report.copied += copied
                 report.last_event_id = last_id
                 if not full:
