@@ -15,9 +15,6 @@ request (sessions are shared by every endpoint), and the number of connections i
 ``KEEPALIVE_SECONDS``, below the keep-alive of Sanic (5 s, the action server), so we never
 send on a connection the server is about to close.
 
-While a call is in flight, the turn that made it gives its place in the server's turn gate
-to another turn (``addons.turn_gate``).
-
 The request body is serialised with ujson (already installed by Sanic), falling back to the
 standard library for anything ujson refuses: same JSON text up to spacing, in a third of the
 time for the tracker and domain documents Rasa sends.
@@ -37,8 +34,6 @@ import ujson
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
-
-from addons.turn_gate import waiting_elsewhere
 
 KEEPALIVE_SECONDS = 2.0
 
@@ -106,20 +101,16 @@ async def pooled_request(
                 f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
             ) from e
 
-    params = self.combine_parameters(kwargs)
-    async with (
-        waiting_elsewhere(),
-        pooled_session().request(
-            method,
-            concat_url(self.url, subpath),
-            headers=headers,
-            auth=auth,
-            params=params,
-            compress=compress,
-            ssl=sslcontext,
-            **kwargs,
-        ) as response,
-    ):
+    async with pooled_session().request(
+        method,
+        concat_url(self.url, subpath),
+        headers=headers,
+        auth=auth,
+        params=self.combine_parameters(kwargs),
+        compress=compress,
+        ssl=sslcontext,
+        **kwargs,
+    ) as response:
         if response.status >= 400:
             raise ClientResponseError(
                 response.status, response.reason, await response.content.read()

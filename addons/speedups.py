@@ -29,8 +29,6 @@ never by the action server.
   replaying every event of the session. The last few results are kept, keyed by the tracker,
   its number of events, its last event and the arguments; each caller gets its own copy,
   because the featurizers edit the last state in place.
-* ``MessageProcessor.handle_message`` runs inside ``addons.turn_gate``: turns that come back
-  from the action server go before turns that have not started (see there).
 * The prediction graph runs through ``addons.graph_runner.SequentialGraphRunner`` instead of
   dask (see there). Installed before the server loads its model: ``addons.nlg`` is created
   before the ``MessageProcessor``.
@@ -44,8 +42,6 @@ from typing import Any, Optional
 import rasa.core.processor
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
-from rasa.core.channels.channel import UserMessage
-from rasa.core.processor import MessageProcessor
 from rasa.shared.constants import DOCS_BASE_URL
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
@@ -56,7 +52,6 @@ from rasa.utils.endpoints import EndpointConfig
 
 from addons.graph_runner import SequentialGraphRunner
 from addons.pooled_http import pooled_request
-from addons.turn_gate import TurnGate, limit_from_environment
 
 
 def _shape_error(result: Any) -> Optional[str]:
@@ -159,25 +154,8 @@ def _states_for_tracker_history(
     return _copy_states(kept[4])
 
 
-_rasa_handle_message = MessageProcessor.handle_message
-_gate: Optional[TurnGate] = None
-
-
-async def _handle_message_in_turn(
-    self: MessageProcessor, message: UserMessage
-) -> Optional[list[dict[str, Any]]]:
-    if _gate is None:
-        return await _rasa_handle_message(self, message)
-    async with _gate.turn():
-        return await _rasa_handle_message(self, message)
-
-
 def install() -> None:
     """Replaces the slow methods (idempotent)."""
-    global _gate
-    limit = limit_from_environment()
-    _gate = TurnGate(limit) if limit > 0 else None
-    MessageProcessor.handle_message = _handle_message_in_turn  # type: ignore[method-assign]
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
     EndpointConfig.request = pooled_request  # type: ignore[method-assign]
