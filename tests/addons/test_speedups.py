@@ -9,7 +9,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.core.training_data.structures import StoryGraph
 
-from addons import speedups  # installs the fixes on import
+from addons import speedups, tracker_states  # speedups installs the fixes on import
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,20 +79,28 @@ def test_slot_copies_are_what_copy_made(story_trackers):
         assert slot.value != "changed"
 
 
+@pytest.mark.parametrize("omit_unset_slots", [False, True])
 @pytest.mark.parametrize("ignore_rule_only_turns", [False, True])
-def test_states_are_rasas_and_each_caller_gets_its_own(story_trackers, ignore_rule_only_turns):
+def test_states_are_rasas_and_each_caller_gets_its_own(
+    story_trackers, ignore_rule_only_turns, omit_unset_slots
+):
     domain, trackers = story_trackers
     rule_only = {"rule_only_slots": ["refund_confirmed"], "rule_only_loops": ["rating_form"]}
+    arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only)
     for tracker in trackers:
-        expected = speedups._rasa_states_for_tracker_history(
-            domain, tracker, False, ignore_rule_only_turns, rule_only
-        )
-        first = domain.states_for_tracker_history(tracker, False, ignore_rule_only_turns, rule_only)
+        expected = tracker_states.rasa_states_for_tracker_history(domain, tracker, *arguments)
+        first = domain.states_for_tracker_history(tracker, *arguments)
         assert first == expected
-        if first:
-            first[-1].clear()  # the featurizers edit the last state in place
-        again = domain.states_for_tracker_history(tracker, False, ignore_rule_only_turns, rule_only)
+        for state in first:  # the featurizers edit states in place
+            for sub_state in state.values():
+                sub_state.clear()
+        again = domain.states_for_tracker_history(tracker, *arguments)
         assert again == expected
+        # the other policy's arguments, on the same replay
+        other = (omit_unset_slots, not ignore_rule_only_turns, rule_only)
+        assert domain.states_for_tracker_history(
+            tracker, *other
+        ) == tracker_states.rasa_states_for_tracker_history(domain, tracker, *other)
 
 
 def test_a_tracker_that_moved_on_gets_new_states(story_trackers):
@@ -101,5 +109,28 @@ def test_a_tracker_that_moved_on_gets_new_states(story_trackers):
     before = domain.states_for_tracker_history(tracker)
     tracker.update(ActionExecuted("action_listen"))
     after = domain.states_for_tracker_history(tracker)
-    assert after == speedups._rasa_states_for_tracker_history(domain, tracker)
+    assert after == tracker_states.rasa_states_for_tracker_history(domain, tracker)
     assert len(after) == len(before) + 1
+
+
+def test_rule_keys_are_rasas(story_trackers):
+    """Every story and rule, cut after each action, against the trained model's rules."""
+    import json
+    import tarfile
+
+    from rasa.core.policies.rule_policy import RulePolicy
+
+    with tarfile.open(ROOT / "models" / "eepay.tar.gz") as model:
+        member = next(m for m in model.getmembers() if m.name.endswith("rule_policy.json"))
+        lookup = json.load(model.extractfile(member))["lookup"]
+    policy = object.__new__(RulePolicy)  # the filter uses no trained state but the lookup
+    domain, trackers = story_trackers
+    checked = 0
+    for tracker in trackers[:80]:
+        states = tracker_states.rasa_states_for_tracker_history(domain, tracker)
+        for end in range(1, len(states) + 1):
+            for table in ("rules", "rules_for_loop_unhappy_path"):
+                ours = policy._get_possible_keys(lookup[table], states[:end])
+                assert ours == speedups._rasa_get_possible_keys(policy, lookup[table], states[:end])
+                checked += bool(ours)
+    assert checked > 100  # many prefixes do match rules
