@@ -29,9 +29,12 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from addons import speedups  # noqa: F401  (Rasa hot-spot fixes; the NLG loads in every Rasa server)
+from addons import session_start, speedups  # noqa: F401  (speedups installs on import)
 from addons.language import conversation_language, localise
 from addons.sensitive_data_detector import SENSITIVE_DATA
+
+# the NLG loads in every Rasa server (endpoints.yml): eepay's session start goes in with it
+session_start.install()
 
 WARNING_RESPONSE = "utter_sensitive_data_warning"
 

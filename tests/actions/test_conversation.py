@@ -65,17 +65,3 @@ async def test_handoff_without_desk_parks_the_ticket_and_pauses(tmp_path, monkey
     assert parked[0]["customer_id"] == "u1001"
     assert parked[0]["reason"] == "customer_request"
     assert parked[0]["summary"]["transaction_id"] == "T202611200001"
-
-
-async def test_new_session_stays_paused_while_a_ticket_is_open():
-    from actions.session import ActionSessionStart
-
-    _, events = await run_action(
-        ActionSessionStart(),
-        make_tracker("还在吗", "greet", slots={"handoff_ticket": "17", "customer_id": "u1001"}),
-    )
-    kinds = [e["event"] for e in events]
-    assert kinds[0] == "session_started" and "pause" in kinds and kinds[-1] == "action"
-    assert slot_events(events)["customer_id"] == "u1001"
-    _, events = await run_action(ActionSessionStart(), make_tracker("你好", "greet"))
-    assert "pause" not in [e["event"] for e in events]
