@@ -51,18 +51,27 @@ class DeskClient:
     def __init__(self, settings: Optional[ActionSettings] = None) -> None:
         self.settings = settings or get_settings()
         self._retry_task: Optional[asyncio.Task] = None
+        self._http: Optional[httpx.AsyncClient] = None
+        self._http_loop: Optional[asyncio.AbstractEventLoop] = None
+
+    def _client(self) -> httpx.AsyncClient:
+        """One kept-alive client per event loop: building a client loads the TLS trust store,
+        about 10 ms of the action server's CPU, which a client per handoff paid every time
+        (py-spy under bench/load.py)."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._http.is_closed or self._http_loop is not loop:
+            self._http = httpx.AsyncClient(timeout=self.settings.desk_timeout_seconds)
+            self._http_loop = loop
+        return self._http
 
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.settings.desk_service_token}"}
 
     async def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any]:
         try:
-            async with httpx.AsyncClient(timeout=self.settings.desk_timeout_seconds) as http:
-                response = await http.post(
-                    self.settings.desk_url.rstrip("/") + path,
-                    json=payload,
-                    headers=self._headers(),
-                )
+            response = await self._client().post(
+                self.settings.desk_url.rstrip("/") + path, json=payload, headers=self._headers()
+            )
         except httpx.HTTPError as error:
             raise DeskUnavailable(str(error)) from error
         if response.status_code in (408, 429) or response.status_code >= 500:
