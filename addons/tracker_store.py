@@ -138,26 +138,26 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 new_events = list(self._additional_events(session, tracker))
         else:
             new_events = list(itertools.islice(tracker.events, stored, None))
-        rows = []
-        for event in new_events:
-            data = event.as_dict()
-            intent = data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY)
-            rows.append(
-                {
-                    "sender_id": tracker.sender_id,
-                    "type_name": event.type_name,
-                    "timestamp": data.get("timestamp"),
-                    "intent_name": intent,
-                    "action_name": data.get("name"),
-                    "data": json.dumps(data),
-                }
-            )
+        serialised = [event.as_dict() for event in new_events]
+        rows = [
+            {
+                "sender_id": tracker.sender_id,
+                "type_name": event.type_name,
+                "timestamp": data.get("timestamp"),
+                "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
+                "action_name": data.get("name"),
+                "data": json.dumps(data),
+            }
+            for event, data in zip(new_events, serialised, strict=True)
+        ]
         if rows:
             with self.engine.begin() as connection:
                 connection.execute(self._insert, rows)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
         if self.event_broker is not None:
-            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            # the bodies of Rasa's _stream_new_events, from the dicts serialised above
+            for data in serialised:
+                self.event_broker.publish({"sender_id": tracker.sender_id, **data})
 
     def _stored_events(self, statement: sa.sql.Select, sender_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -193,4 +194,25 @@ async def test_only_a_fresh_tracker_of_the_sender_found_empty_skips_the_count(ur
     longer = DialogueStateTracker.from_events("c6", [*events, *turn("谢谢", 12.0)], domain.slots)
     await store.save(longer)  # counted: only the 3 new events are added
     assert len(stored_rows(url)) == len(events) + 3
+    store.engine.dispose()
+
+
+class RecordingBroker(EventBroker):
+    def __init__(self) -> None:
+        self.published: list[dict] = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+async def test_the_broker_gets_what_rasa_streams(url, domain) -> None:
+    broker = RecordingBroker()
+    store = RedactingSQLTrackerStore(domain=domain, host=url, event_broker=broker)
+    events = [*session(10.0), *turn("我密码是abc12345", 11.0)]
+    tracker = DialogueStateTracker.from_events("c8", events, domain.slots)
+    await store.save(tracker)  # masks the password in the tracker's events first
+    expected = RecordingBroker()
+    await store._stream_new_events(expected, list(tracker.events), "c8")  # Rasa's bodies
+    assert broker.published == expected.published
+    assert [body["event"] for body in broker.published] == [e.type_name for e in events]
     store.engine.dispose()
