@@ -66,7 +66,8 @@ def pooled_session() -> aiohttp.ClientSession:
 
 
 async def close_pooled_session() -> None:
-    """Close the running loop's session, if any (server shutdown, tests)."""
+    """Close the running loop's session, if any (tests; a server's session lives as long as
+    its process)."""
     session = _sessions.pop(asyncio.get_running_loop(), None)
     if session is not None:
         await session.close()
