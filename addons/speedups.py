@@ -30,7 +30,19 @@ never by the action server.
   the newest back, for every state of the session, reversing a copy of the rule's states for
   each check: about a twentieth of the CPU per turn. The same filter runs on rule states
   reversed once, and stops once every remaining rule is shorter than the states looked at
-  (Rasa's own check passes every such rule).
+  (Rasa's own check passes every such rule). Before that, the rules are narrowed to those
+  whose newest state may follow the conversation's last action (an index by the action name
+  each rule's newest state requires): Rasa's check rejects the others on that name alone.
+* Rasa's processor, form action, RulePolicy and MemoizationPolicy deep-copy the policy states,
+  prediction events, parse data and slot candidates of every turn as arguments of
+  ``structlogger.debug`` calls, which the server's INFO log then drops: a twentieth of the CPU
+  per turn under load. In those four modules ``copy.deepcopy`` is only ever a debug-log
+  argument (a test reads their source to keep it so), so there it copies only while debug
+  logging is on (``rasa run --debug`` logs exactly what it did before).
+* ``MessageProcessor._check_for_unseen_features`` asks ``Domain.is_empty`` on every message,
+  which serialises the whole domain and a freshly built empty one to compare them: a thirtieth
+  of the CPU per turn. A domain with responses is not the empty domain (whose responses are
+  empty), so that answer comes without the comparison; other domains are still compared.
 * The prediction graph runs through ``addons.graph_runner.SequentialGraphRunner`` instead of
   dask (see there). Installed before the server loads its model: ``addons.nlg`` is created
   before the ``MessageProcessor``.
@@ -38,17 +50,24 @@ never by the action server.
 
 from __future__ import annotations
 
+import copy
+from types import ModuleType
 from typing import Any, Optional
 
+import rasa.core.actions.forms
+import rasa.core.policies.memoization
+import rasa.core.policies.rule_policy
 import rasa.core.processor
+import structlog
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
 from rasa.shared.constants import DOCS_BASE_URL
-from rasa.shared.core.constants import PREVIOUS_ACTION
-from rasa.shared.core.domain import State
+from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
+from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
 from rasa.shared.core.slots import Slot
+from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 
@@ -127,9 +146,43 @@ def _rule_states_newest_first(rule_key: str) -> tuple[dict[str, Any], ...]:
     return rule
 
 
+# id(rule lookup) -> (the lookup, its rules by the action their newest state must follow)
+_rules_by_previous_action: dict[int, tuple[dict[str, str], dict[Optional[str], set[str]]]] = {}
+
+
+def _required_previous_action(rule_key: str) -> Optional[str]:
+    """The action name a rule's newest state requires as previous action, if it requires one
+    (a value ``_does_rule_match_state`` compares for equality)."""
+    newest = _rule_states_newest_first(rule_key)
+    if not newest:
+        return None
+    name = (newest[0].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    return name if name and name != SHOULD_NOT_BE_SET else None
+
+
+def _rule_candidates(lookup: dict[str, str], previous_action: Optional[str]) -> set[str]:
+    """The rules that can match a conversation whose newest state follows ``previous_action``:
+    the others fail Rasa's check of the newest state on that action name alone."""
+    cached = _rules_by_previous_action.get(id(lookup))
+    if cached is None or cached[0] is not lookup:
+        index: dict[Optional[str], set[str]] = {}
+        for key in lookup:
+            index.setdefault(_required_previous_action(key), set()).add(key)
+        cached = (lookup, index)
+        _rules_by_previous_action[id(lookup)] = cached
+    index = cached[1]
+    candidates = set(index.get(None, ()))
+    if previous_action is not None:
+        candidates |= index.get(previous_action, set())
+    return candidates
+
+
 def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[State]) -> set[str]:
     """Rasa's filter (``_is_rule_applicable`` for each rule and state, newest state first)."""
-    possible = set(lookup)
+    if not states:
+        return set(lookup)
+    newest_previous_action = (states[-1].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
+    possible = _rule_candidates(lookup, newest_previous_action)
     for turn_index, state in enumerate(reversed(states)):
         if all(turn_index >= len(_rule_states_newest_first(key)) for key in possible):
             break  # every remaining rule is applicable from here on
@@ -151,6 +204,50 @@ def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[St
     return possible
 
 
+# Rasa modules in which every ``copy.deepcopy(...)`` is an argument of ``structlogger.debug``
+# (tests/addons/test_speedups.py checks their source).
+DEBUG_LOG_COPY_MODULES: tuple[ModuleType, ...] = (
+    rasa.core.processor,
+    rasa.core.actions.forms,
+    rasa.core.policies.rule_policy,
+    rasa.core.policies.memoization,
+)
+
+
+def debug_logging_enabled() -> bool:
+    """Whether structlog's debug calls log anything (Rasa's filtering logger makes them a
+    no-op function named ``_nop`` below DEBUG); True when in doubt."""
+    debug = getattr(structlog.get_config().get("wrapper_class"), "debug", None)
+    return getattr(debug, "__name__", "") != "_nop"
+
+
+class _DebugLogCopies(ModuleType):
+    """The ``copy`` module as those Rasa modules see it: ``deepcopy`` copies only while debug
+    logging is on, since its result is then only a debug-log argument."""
+
+    def __init__(self) -> None:
+        super().__init__("copy")
+
+    @staticmethod
+    def deepcopy(value: Any, memo: Optional[dict[int, Any]] = None) -> Any:
+        return copy.deepcopy(value, memo) if debug_logging_enabled() else value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(copy, name)
+
+
+_DEBUG_LOG_COPIES = _DebugLogCopies()
+
+_rasa_domain_is_empty = Domain.is_empty
+
+
+def _domain_is_empty(self: Domain) -> bool:
+    """Rasa's answer; a domain with responses is never the (response-less) empty domain."""
+    if self.responses:
+        return False
+    return _rasa_domain_is_empty(self)
+
+
 def install() -> None:
     """Replaces the slow methods (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
@@ -160,6 +257,9 @@ def install() -> None:
     tracker_states.install()
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]
+    for module in DEBUG_LOG_COPY_MODULES:
+        module.copy = _DEBUG_LOG_COPIES  # type: ignore[attr-defined]
+    Domain.is_empty = _domain_is_empty  # type: ignore[method-assign]
 
 
 install()

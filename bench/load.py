@@ -8,15 +8,19 @@ One command measures, on this machine and in this order:
    into a temporary folder; its build time;
 2. `rasa train` of this project into a temporary folder with an empty cache (skip with
    --skip-train); models/ is never written;
-3. eepay's stack (backend, desk, action server, Rasa server with models/eepay.tar.gz; SQLite in
-   a temporary workdir, as tests/support/stack.py starts it), or a running server (--target):
-   cold start, memory after load, latency with one user, then the load: --concurrency
-   simulated customers playing multi-turn conversations from bench/corpus/ for --duration
-   seconds (or --turns turns);
-4. the baseline under the same concurrency and the same number of turns (English moodbot
+3. eepay as `make run` starts it (--topology single): backend, desk, action server and one
+   Rasa server with models/eepay.tar.gz, SQLite in a temporary workdir, as
+   tests/support/stack.py starts them; or a running server (--target): cold start, memory
+   after load, latency with one user, then the load: --concurrency simulated customers
+   playing multi-turn conversations from bench/corpus/ for --duration seconds (or --turns);
+4. eepay in its production topology (--topology replicas; Procfile.prod, docs/deploy.md):
+   two Rasa replicas behind nginx on PostgreSQL and Redis, a two-worker action server,
+   backend and desk on PostgreSQL (private databases, dropped afterwards), under the same
+   concurrency and the same number of turns;
+5. the baseline under the same concurrency and the same number of turns (English moodbot
    conversations from bench/corpus/baseline_en.yml).
 
-It prints a table (eepay, baseline, eepay/baseline) and writes everything to
+It prints a table (each eepay topology, the baseline, their ratios) and writes everything to
 results/load-<time>.json. See bench/README.md.
 """
 
@@ -81,6 +85,13 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
         action="store_true",
         help="start eepay's stack on free ports with SQLite (the default without --target)",
     )
+    parser.add_argument(
+        "--topology",
+        choices=("single", "replicas", "both"),
+        default="both",
+        help="eepay as `make run` starts it (one Rasa server, SQLite), in the production "
+        "topology (two replicas behind nginx, PostgreSQL, Redis), or both (default)",
+    )
     parser.add_argument("--model", type=Path, default=ROOT / "models" / "eepay.tar.gz")
     parser.add_argument("--no-desk", action="store_true", help="start the stack without the desk")
     parser.add_argument(
@@ -119,6 +130,11 @@ def parse_args(argv: Optional[list[str]] = None) -> argparse.Namespace:
     if args.warmup_turns is None:
         args.warmup_turns = 2 * args.concurrency
     return args
+
+
+def model_mb(model: Path) -> float:
+    """Size of a model archive in MB."""
+    return round(model.stat().st_size / MB, 2)
 
 
 def mint_tokens(secret: str) -> dict[str, str]:
@@ -198,6 +214,10 @@ def measure_bot(
     summary["peak_rss_hwm_mb"] = (
         round(sum(procinfo.peak_rss_bytes(p) for p in pids) / MB, 1) if pids else None
     )
+    # one Rasa server's own peak (the largest, when several replicas are measured)
+    summary["peak_rss_per_server_mb"] = (
+        round(max(procinfo.peak_rss_bytes(p) for p in pids) / MB, 1) if pids else None
+    )
     summary["rasa_cpu_ms_per_turn"] = round(1000 * sampler.cpu_used / n, 1) if pids else None
     summary["rasa_cpu_share"] = round(sampler.cpu_used / run.wall_seconds, 2) if pids else None
     summary["other_services_cpu_ms_per_turn"] = {
@@ -219,74 +239,41 @@ def ratio(ours: Optional[float], theirs: Optional[float]) -> Optional[float]:
     return round(ours / theirs, 2)
 
 
-def rows(report: dict[str, Any]) -> list[tuple[str, Any, Any, bool]]:
-    """(figure, eepay, baseline, whether their ratio means something) for the table."""
-    ours, base = report["eepay"], report.get("baseline") or {}
-    ol, bl = ours.get("load", {}), base.get("load", {})
-    os1, bs1 = ours.get("single_user", {}), base.get("single_user", {})
-    c = report["settings"]["concurrency"]
+# The eepay measurements in the report, in table order: (report key, column title).
+EEPAY_COLUMNS = (("eepay", "eepay"), ("eepay_replicas", "replicas"))
+
+
+def _load(result: dict[str, Any]) -> dict[str, Any]:
+    return result.get("load") or {}
+
+
+def _latency(result: dict[str, Any], key: str, which: str = "load") -> Any:
+    return (result.get(which) or {}).get("latency_ms", {}).get(key)
+
+
+def figures(concurrency: int) -> list[tuple[str, Any, bool]]:
+    """(figure, how to read it from one bot's results, whether ratios to the baseline mean
+    something) for the table."""
+    c = concurrency
     return [
-        (
-            f"throughput @{c} (turns/s)",
-            ol.get("throughput_turns_per_s"),
-            bl.get("throughput_turns_per_s"),
-            True,
-        ),
-        (
-            f"p50 latency @{c} (ms)",
-            ol.get("latency_ms", {}).get("p50"),
-            bl.get("latency_ms", {}).get("p50"),
-            True,
-        ),
-        (
-            f"p95 latency @{c} (ms)",
-            ol.get("latency_ms", {}).get("p95"),
-            bl.get("latency_ms", {}).get("p95"),
-            True,
-        ),
-        (
-            f"p99 latency @{c} (ms)",
-            ol.get("latency_ms", {}).get("p99"),
-            bl.get("latency_ms", {}).get("p99"),
-            True,
-        ),
-        ("turns measured", ol.get("turns"), bl.get("turns"), False),
-        ("errors", ol.get("errors"), bl.get("errors"), False),
-        ("unanswered turns", ol.get("unanswered"), bl.get("unanswered"), False),
-        ("handoffs (conversation ends)", ol.get("handoffs"), bl.get("handoffs"), False),
-        ("Rasa peak RSS under load (MB)", ol.get("peak_rss_mb"), bl.get("peak_rss_mb"), True),
-        (
-            "Rasa RSS after model load (MB)",
-            ours.get("memory_after_load_mb"),
-            base.get("memory_after_load_mb"),
-            True,
-        ),
-        (
-            "Rasa CPU per turn (ms)",
-            ol.get("rasa_cpu_ms_per_turn"),
-            bl.get("rasa_cpu_ms_per_turn"),
-            True,
-        ),
-        (
-            "cold start to first answer (s)",
-            ours.get("cold_start_s"),
-            base.get("cold_start_s"),
-            True,
-        ),
-        (
-            "one user p50 (ms)",
-            os1.get("latency_ms", {}).get("p50"),
-            bs1.get("latency_ms", {}).get("p50"),
-            True,
-        ),
-        (
-            "one user p95 (ms)",
-            os1.get("latency_ms", {}).get("p95"),
-            bs1.get("latency_ms", {}).get("p95"),
-            True,
-        ),
-        ("training (s)", ours.get("train_s"), base.get("train_s"), True),
-        ("model size (MB)", ours.get("model_mb"), base.get("model_mb"), True),
+        (f"throughput @{c} (turns/s)", lambda r: _load(r).get("throughput_turns_per_s"), True),
+        (f"p50 latency @{c} (ms)", lambda r: _latency(r, "p50"), True),
+        (f"p95 latency @{c} (ms)", lambda r: _latency(r, "p95"), True),
+        (f"p99 latency @{c} (ms)", lambda r: _latency(r, "p99"), True),
+        ("turns measured", lambda r: _load(r).get("turns"), False),
+        ("errors", lambda r: _load(r).get("errors"), False),
+        ("unanswered turns", lambda r: _load(r).get("unanswered"), False),
+        ("handoffs (conversation ends)", lambda r: _load(r).get("handoffs"), False),
+        ("Rasa servers", lambda r: len(r.get("pids") or []) or None, False),
+        ("peak RSS, one Rasa server (MB)", lambda r: _load(r).get("peak_rss_per_server_mb"), True),
+        ("peak RSS, all Rasa servers (MB)", lambda r: _load(r).get("peak_rss_mb"), True),
+        ("Rasa RSS after model load (MB)", lambda r: r.get("memory_after_load_mb"), True),
+        ("Rasa CPU per turn (ms)", lambda r: _load(r).get("rasa_cpu_ms_per_turn"), True),
+        ("cold start to first answer (s)", lambda r: r.get("cold_start_s"), True),
+        ("one user p50 (ms)", lambda r: _latency(r, "p50", "single_user"), True),
+        ("one user p95 (ms)", lambda r: _latency(r, "p95", "single_user"), True),
+        ("training (s)", lambda r: r.get("train_s"), True),
+        ("model size (MB)", lambda r: r.get("model_mb"), True),
     ]
 
 
@@ -300,51 +287,67 @@ def fmt(value: Any) -> str:
 
 def table(report: dict[str, Any]) -> str:
     """The readable summary printed to stdout."""
-    lines = [f"{'figure':<34} {'eepay':>10} {'baseline':>10} {'eepay/base':>10}"]
+    measured = [(key, title) for key, title in EEPAY_COLUMNS if report.get(key)]
+    base = report.get("baseline") or {}
+    titles = [title for _, title in measured] + ["baseline"]
+    if base:
+        titles += [f"{title}/base" for _, title in measured]
+    width = max(10, *(len(t) for t in titles))
+    lines = [f"{'figure':<34}" + "".join(f" {t:>{width}}" for t in titles)]
     lines.append("-" * len(lines[0]))
-    for name, ours, base, meaningful in rows(report):
-        both_numbers = isinstance(ours, (int, float)) and isinstance(base, (int, float))
-        r = ratio(float(ours), float(base)) if both_numbers and meaningful else None
-        lines.append(f"{name:<34} {fmt(ours):>10} {fmt(base):>10} {fmt(r):>10}")
-    ol = report["eepay"].get("load", {})
-    lines.append("")
-    lines.append(
-        f"machine: {report['machine']['cpus']} CPUs, load average before the eepay run "
-        f"{ol.get('load_average_before')}, machine busy during it {ol.get('machine_busy_share')} "
-        f"(Rasa {ol.get('rasa_cpu_share')} CPUs, "
-        f"load generator {ol.get('load_generator_cpu_share')})"
-    )
-    other = ol.get("other_services_cpu_ms_per_turn") or {}
-    if other:
+    for name, read, meaningful in figures(report["settings"]["concurrency"]):
+        values = [read(report[key]) for key, _ in measured]
+        theirs = read(base) if base else None
+        cells = [*values, theirs]
+        if base:
+            for ours in values:
+                numbers = isinstance(ours, (int, float)) and isinstance(theirs, (int, float))
+                cells.append(ratio(float(ours), float(theirs)) if numbers and meaningful else None)
+        lines.append(f"{name:<34}" + "".join(f" {fmt(v):>{width}}" for v in cells))
+    for key, title in measured:
+        result = report[key]
+        ol = _load(result)
+        lines.append("")
         lines.append(
-            "other services, CPU ms per turn: " + ", ".join(f"{k} {v}" for k, v in other.items())
+            f"{title}: machine busy {ol.get('machine_busy_share')} of {report['machine']['cpus']} "
+            f"CPUs during the load (Rasa {ol.get('rasa_cpu_share')} CPUs, load generator "
+            f"{ol.get('load_generator_cpu_share')}), load average before "
+            f"{ol.get('load_average_before')}"
         )
-    slow = list((ol.get("latency_ms_by_step") or {}).items())[:5]
-    if slow:
-        lines.append("slowest steps (p50 ms): " + ", ".join(f"{k} {v['p50']:.0f}" for k, v in slow))
-    checks = report.get("targets") or {}
-    if checks:
-        lines.append(
-            "targets (issue 10): "
-            + ", ".join(f"{k} {'OK' if ok else 'MISSED'}" for k, ok in checks.items())
-        )
+        other = ol.get("other_services_cpu_ms_per_turn") or {}
+        if other:
+            lines.append(
+                "  other services, CPU ms per turn: "
+                + ", ".join(f"{k} {v}" for k, v in other.items())
+            )
+        slow = list((ol.get("latency_ms_by_step") or {}).items())[:5]
+        if slow:
+            lines.append(
+                "  slowest steps (p50 ms): " + ", ".join(f"{k} {v['p50']:.0f}" for k, v in slow)
+            )
+        checks = (report.get("targets") or {}).get(key) or {}
+        if checks:
+            lines.append(
+                "  targets (issue 10): "
+                + ", ".join(f"{k} {'OK' if ok else 'MISSED'}" for k, ok in checks.items())
+            )
     return "\n".join(lines)
 
 
-def check_targets(report: dict[str, Any]) -> dict[str, bool]:
-    ours, base = report["eepay"], report.get("baseline")
-    ol = ours.get("load", {})
+def check_targets(result: dict[str, Any], base: Optional[dict[str, Any]]) -> dict[str, bool]:
+    """Issue 10's targets for one eepay measurement (memory: each Rasa server)."""
+    ol = _load(result)
     checks: dict[str, bool] = {}
     if base and base.get("load"):
         r = ratio(ol.get("throughput_turns_per_s"), base["load"].get("throughput_turns_per_s"))
         checks["throughput>=3x"] = r is not None and r >= TARGETS["throughput_ratio"]
     checks["p95<=500ms"] = ol.get("latency_ms", {}).get("p95", 1e9) <= TARGETS["p95_ms"]
-    if ol.get("peak_rss_mb") is not None:
-        checks["memory<=1GB"] = ol["peak_rss_mb"] <= TARGETS["memory_mb"]
-    if ours.get("cold_start_s") is not None:
-        checks["cold_start<=20s"] = ours["cold_start_s"] <= TARGETS["cold_start_s"]
-    if ours.get("train_s") is not None:
-        checks["train<=3min"] = ours["train_s"] <= TARGETS["train_s"]
+    if ol.get("peak_rss_per_server_mb") is not None:
+        checks["memory<=1GB"] = ol["peak_rss_per_server_mb"] <= TARGETS["memory_mb"]
+    if result.get("cold_start_s") is not None:
+        checks["cold_start<=20s"] = result["cold_start_s"] <= TARGETS["cold_start_s"]
+    if result.get("train_s") is not None:
+        checks["train<=3min"] = result["train_s"] <= TARGETS["train_s"]
     return checks
 
 
@@ -389,6 +392,7 @@ def main(argv: Optional[list[str]] = None) -> int:
             log(f"eepay: trained in {timing.seconds:.0f} s")
 
         # --- eepay ---------------------------------------------------------------------
+        tokens = mint_tokens(stack.CHAT_JWT_SECRET)
         if args.target:
             url = args.target.rstrip("/")
             secret = (
@@ -401,37 +405,71 @@ def main(argv: Optional[list[str]] = None) -> int:
                     "eepay", url, pids, corpus, args, mint_tokens(secret), args.turns, args.duration
                 )
             )
-        else:
+            report["eepay"] = ours
+        turns = args.turns or (ours["load"]["turns"] if args.target else None)
+        if not args.target and args.topology in ("single", "both"):
             log("eepay: starting backend, desk, action server and Rasa server (SQLite)")
             workdir = tmp / "stack"
             workdir.mkdir()
             with services.eepay_stack(workdir, args.model, with_desk=not args.no_desk) as eepay:
-                ours["model"] = str(args.model)
-                ours["model_mb"] = round(args.model.stat().st_size / MB, 2)
-                ours["cold_start_s"] = round(eepay.rasa.cold_start_seconds, 2)
+                single = dict(ours, model=str(args.model), model_mb=model_mb(args.model))
+                single["cold_start_s"] = round(eepay.rasa.cold_start_seconds, 2)
                 log(
                     f"eepay: first answer {eepay.rasa.cold_start_seconds:.1f} s after start "
                     f"(Rasa pid {eepay.rasa.pid}, for py-spy)"
                 )
                 side = {k: v for k, v in eepay.pids().items() if k != "rasa"}
-                ours.update(
+                single.update(
                     measure_bot(
                         "eepay",
                         eepay.url,
                         [eepay.rasa.pid],
                         corpus,
                         args,
-                        mint_tokens(stack.CHAT_JWT_SECRET),
-                        args.turns,
-                        args.duration,
+                        tokens,
+                        turns,
+                        None if turns else args.duration,
                         side,
                     )
                 )
-        report["eepay"] = ours
+            report["eepay"] = single
+            turns = turns or single["load"]["turns"]
+        if not args.target and args.topology in ("replicas", "both"):
+            log("replicas: starting the production topology (nginx, 2 Rasa replicas, PostgreSQL)")
+            workdir = tmp / "replicas"
+            workdir.mkdir()
+            with services.eepay_replicas(workdir, args.model) as topology:
+                first = time.monotonic()
+                services.first_answer(topology.balancer_url, "你好")
+                replicas = dict(ours, model=str(args.model), model_mb=model_mb(args.model))
+                replicas["replicas_ready_s"] = round(topology.replicas_ready_seconds, 2)
+                replicas["cold_start_s"] = round(
+                    topology.replicas_ready_seconds + time.monotonic() - first, 2
+                )
+                pids = topology.pids()
+                log(
+                    f"replicas: first answer {replicas['cold_start_s']:.1f} s after start "
+                    f"(Rasa pids {topology.replica_pids()}, for py-spy)"
+                )
+                side = {k: v for k, v in pids.items() if not k.startswith("rasa-")}
+                replicas.update(
+                    measure_bot(
+                        "replicas",
+                        topology.balancer_url,
+                        topology.replica_pids(),
+                        corpus,
+                        args,
+                        tokens,
+                        turns,
+                        None if turns else args.duration,
+                        side,
+                    )
+                )
+            report["eepay_replicas"] = replicas
+            turns = turns or replicas["load"]["turns"]
 
         # --- baseline ------------------------------------------------------------------
         if baseline_bot is not None:
-            turns = args.turns or ours["load"]["turns"]
             base: dict[str, Any] = {
                 "project": str(baseline_bot.directory),
                 "model_mb": round(baseline_bot.model_bytes / MB, 2),
@@ -448,7 +486,11 @@ def main(argv: Optional[list[str]] = None) -> int:
                     )
                 )
             report["baseline"] = base
-    report["targets"] = check_targets(report)
+    report["targets"] = {
+        key: check_targets(report[key], report.get("baseline"))
+        for key, _ in EEPAY_COLUMNS
+        if report.get(key)
+    }
     report["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -19,6 +19,8 @@ from typing import Any, Optional
 import httpx
 
 from bench.loadtest import procinfo
+from tests.scale import prod_stack
+from tests.scale.prod_stack import ProdStack
 from tests.support import stack
 from tests.support.processes import ROOT, VENV_BIN, ServiceProcess, free_port
 
@@ -194,6 +196,40 @@ def eepay_stack(workdir: Path, model: Path, with_desk: bool = True) -> Iterator[
         stop.callback(rasa.stop)
         rasa.start()
         yield EepayStack(rasa, services, workdir)
+
+
+def first_answer(url: str, message: str, timeout: float = 60.0) -> list[dict[str, Any]]:
+    """The bot's first non-empty REST answer to ``message`` (retried until ``timeout``)."""
+    deadline = time.monotonic() + timeout
+    body = {"sender": f"first-answer-{time.monotonic_ns()}", "message": message}
+    with httpx.Client(timeout=30) as client:
+        while True:
+            try:
+                answer = client.post(f"{url}/webhooks/rest/webhook", json=body)
+                if answer.status_code == 200 and answer.json():
+                    return answer.json()
+            except (httpx.HTTPError, ValueError):
+                if time.monotonic() > deadline:
+                    raise
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} gave no answer to {message!r} in {timeout} s")
+            time.sleep(0.1)
+
+
+REPLICAS_REDIS_DB = 12  # the load run's own Redis database (tests/scale use 11)
+
+
+@contextmanager
+def eepay_replicas(workdir: Path, model: Path) -> Iterator[ProdStack]:
+    """The production topology of docs/deploy.md (tests/scale/prod_stack.py): two Rasa replicas
+    behind nginx, PostgreSQL tracker store, events, backend and desk in private databases
+    (dropped afterwards), the Redis lock store, a two-worker action server."""
+    with ExitStack() as stop:
+        databases = stop.enter_context(prod_stack.private_databases())
+        redis_db = stop.enter_context(prod_stack.flushed_redis_db(REPLICAS_REDIS_DB))
+        yield stop.enter_context(
+            prod_stack.production_topology(workdir, databases, redis_db, model=model)
+        )
 
 
 @dataclass

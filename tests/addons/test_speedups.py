@@ -1,9 +1,14 @@
 """The Rasa hot-spot fixes keep Rasa's behaviour."""
 
+import ast
 import copy
+import inspect
+import logging
 from pathlib import Path
 
 import pytest
+import rasa.core.processor
+import structlog
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
@@ -134,3 +139,67 @@ def test_rule_keys_are_rasas(story_trackers):
                 assert ours == speedups._rasa_get_possible_keys(policy, lookup[table], states[:end])
                 checked += bool(ours)
     assert checked > 100  # many prefixes do match rules
+
+
+def _debug_log_calls_and_deepcopies(tree):
+    """(deepcopy calls inside ``structlogger.debug(...)``, all deepcopy calls) of a module."""
+
+    def is_call_to(node, owner, name):
+        return (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == name
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == owner
+        )
+
+    inside_debug = {
+        id(inner)
+        for node in ast.walk(tree)
+        if is_call_to(node, "structlogger", "debug")
+        for inner in ast.walk(node)
+        if is_call_to(inner, "copy", "deepcopy")
+    }
+    every = [node for node in ast.walk(tree) if is_call_to(node, "copy", "deepcopy")]
+    return inside_debug, every
+
+
+@pytest.mark.parametrize("module", speedups.DEBUG_LOG_COPY_MODULES, ids=lambda m: m.__name__)
+def test_deep_copies_skipped_are_only_debug_log_arguments(module):
+    inside_debug, every = _debug_log_calls_and_deepcopies(ast.parse(inspect.getsource(module)))
+    assert every, "the module no longer deep-copies: drop it from DEBUG_LOG_COPY_MODULES"
+    assert [n.lineno for n in every if id(n) not in inside_debug] == []
+    assert module.copy.copy is copy.copy  # everything else is the real copy module
+
+
+@pytest.fixture
+def log_level():
+    """Sets Rasa's structlog level for one test, then restores the configuration."""
+    from rasa.utils.log_utils import configure_structlog
+
+    saved = structlog.get_config()
+    yield configure_structlog
+    structlog.configure(**saved)
+
+
+def test_debug_log_copies_are_real_copies_only_while_debug_logging(log_level):
+    copies = rasa.core.processor.copy
+    value = {"states": [{"user": {"intent": "greet"}}]}
+    log_level(logging.INFO)
+    assert not speedups.debug_logging_enabled()
+    assert copies.deepcopy(value) is value
+    log_level(logging.DEBUG)
+    assert speedups.debug_logging_enabled()
+    duplicate = copies.deepcopy(value)
+    assert duplicate == value and duplicate is not value
+    assert duplicate["states"][0] is not value["states"][0]
+
+
+def test_domain_emptiness_is_rasas():
+    from rasa.shared.core.domain import Domain
+
+    project = Domain.load(str(ROOT / "domain.yml"))
+    intents_only = Domain.from_dict({"intents": ["greet"]})
+    for domain in (project, Domain.empty(), intents_only):
+        assert domain.is_empty() == (domain.as_dict() == Domain.empty().as_dict())
+    assert not project.is_empty() and Domain.empty().is_empty()

@@ -13,15 +13,20 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import pytest
+import redis
 from sqlalchemy import create_engine, text
 
 from tests.support import stack
-from tests.support.processes import ROOT, VENV_BIN, ServiceProcess
+from tests.support.processes import ROOT, VENV_BIN, ServiceProcess, free_port
 
 PG_ADMIN_URL = os.environ.get("SCALE_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST = "127.0.0.1"
@@ -42,7 +47,153 @@ class ProdStack:
     replica_urls: list[str]
     databases: dict[str, str]
     redis_db: int
-    processes: list[ServiceProcess] = field(default_factory=list)
+    processes: dict[str, ServiceProcess] = field(default_factory=dict)
+    replicas_ready_seconds: float = 0.0  # spawning the replicas to both serving
+
+    def pids(self) -> dict[str, int]:
+        """Process ids by service name ("rasa-1", "rasa-2", "actions", "nginx", ...)."""
+        return {
+            name: process.process.pid
+            for name, process in self.processes.items()
+            if process.process is not None
+        }
+
+    def replica_pids(self) -> list[int]:
+        """The Rasa replicas' process ids."""
+        return [pid for name, pid in self.pids().items() if name.startswith("rasa-")]
+
+
+class TopologyUnavailable(RuntimeError):
+    """PostgreSQL or Redis cannot be reached (a failure in tests/scale, see the docstring)."""
+
+
+@contextmanager
+def private_databases() -> Iterator[dict[str, str]]:
+    """Private PostgreSQL databases for one run, by purpose (``DATABASES``); dropped afterwards
+    unless SCALE_KEEP_DATABASES=1 (to read them after a failure)."""
+    admin = create_engine(
+        PG_ADMIN_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
+    try:
+        with admin.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any failure means: no usable PostgreSQL
+        admin.dispose()
+        raise TopologyUnavailable(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {error}"
+        ) from error
+    prefix = f"eepay_scale_{uuid.uuid4().hex[:8]}"
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    urls = {purpose: f"{base}/{prefix}_{purpose}" for purpose in DATABASES}
+    with admin.connect() as connection:
+        for purpose in DATABASES:
+            connection.execute(text(f'CREATE DATABASE "{prefix}_{purpose}"'))
+    try:
+        yield urls
+    finally:
+        if os.environ.get("SCALE_KEEP_DATABASES") == "1":
+            print(f"kept databases: {urls}")
+        else:
+            with admin.connect() as connection:
+                for purpose in DATABASES:
+                    connection.execute(
+                        text(f'DROP DATABASE IF EXISTS "{prefix}_{purpose}" WITH (FORCE)')
+                    )
+        admin.dispose()
+
+
+@contextmanager
+def flushed_redis_db(db: int = REDIS_DB) -> Iterator[int]:
+    """Redis database ``db``, flushed before and after."""
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=db, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        raise TopologyUnavailable(
+            f"Redis is not reachable at {REDIS_HOST}:{REDIS_PORT}: {error}"
+        ) from error
+    client.flushdb()
+    try:
+        yield db
+    finally:
+        client.flushdb()
+        client.close()
+
+
+@contextmanager
+def production_topology(
+    workdir: Path,
+    databases: dict[str, str],
+    redis_db: int,
+    model: Optional[Path] = None,
+    action_workers: int = 2,
+) -> Iterator[ProdStack]:
+    """Backend and desk on PostgreSQL, an action server with ``action_workers`` Sanic workers,
+    ``REPLICAS`` Rasa replicas on endpoints.prod.yml (PostgreSQL tracker store and events, Redis
+    lock store) and nginx in front, as Procfile.prod starts them; stopped afterwards."""
+    started: dict[str, ServiceProcess] = {}
+    try:
+        backend = stack.start_backend(workdir, {"BACKEND_DATABASE_URL": databases["backend"]})
+        started["backend"] = backend.process
+        balancer_port = free_port()
+        balancer_url = f"http://127.0.0.1:{balancer_port}"
+        desk = stack.start_desk(
+            workdir,
+            balancer_url,
+            backend.url,
+            extra_env={
+                "DESK_DATABASE_URL": databases["desk"],
+                "EVENTS_DATABASE_URL": databases["events"],
+            },
+        )
+        started["desk"] = desk.process
+        actions = stack.start_actions(
+            {
+                "ACTION_SERVER_SANIC_WORKERS": str(action_workers),
+                "BACKEND_URL": backend.url,
+                "DESK_URL": desk.url,
+                "DESK_SERVICE_TOKEN": desk.env["DESK_SERVICE_TOKEN"],
+                "HANDOFF_OUTBOX_DIR": str(workdir / "handoff_outbox"),
+            }
+        )
+        started["actions"] = actions.process
+        rasa_env = {
+            **stack.common_env(),
+            "RASA_DATABASE_URL": databases["rasa"],
+            "EVENTS_DATABASE_URL": databases["events"],
+            "REDIS_HOST": REDIS_HOST,
+            "REDIS_PORT": str(REDIS_PORT),
+            "REDIS_LOCK_DB": str(redis_db),
+            "REDIS_PASSWORD": "",
+            "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
+            "ACTION_ENDPOINT_URL": f"{actions.url}/webhook",
+        }
+        ports = [free_port() for _ in range(REPLICAS)]
+        replicas = [rasa_replica(i + 1, port, rasa_env, model) for i, port in enumerate(ports)]
+        for index, replica in enumerate(replicas, start=1):
+            started[f"rasa-{index}"] = replica
+        # The first replica creates the tables, then the others start; all load the model at
+        # the same time (a deployment's first start: docs/deploy.md).
+        spawned = time.monotonic()
+        with ThreadPoolExecutor(REPLICAS) as pool:
+            first = pool.submit(replicas[0].start)
+            wait_for_tables(databases, gave_up=first.done)
+            rest = [pool.submit(replica.start) for replica in replicas[1:]]
+            for future in [first, *rest]:
+                future.result()
+        ready_seconds = time.monotonic() - spawned
+        started["nginx"] = start_nginx(workdir, balancer_port, ports)
+        yield ProdStack(
+            balancer_url=balancer_url,
+            replica_urls=[f"http://127.0.0.1:{port}" for port in ports],
+            databases=databases,
+            redis_db=redis_db,
+            processes=dict(started),
+            replicas_ready_seconds=ready_seconds,
+        )
+    finally:
+        for process in reversed(list(started.values())):
+            process.stop()
 
 
 def render_nginx_conf(values: dict[str, str]) -> str:
@@ -83,7 +234,9 @@ def start_nginx(workdir: Path, listen_port: int, replica_ports: list[int]) -> Se
     ).start()
 
 
-def rasa_replica(index: int, port: int, env: dict[str, str]) -> ServiceProcess:
+def rasa_replica(
+    index: int, port: int, env: dict[str, str], model: Optional[Path] = None
+) -> ServiceProcess:
     """One Rasa replica, started as Procfile.prod starts rasa1/rasa2."""
     return ServiceProcess(
         f"scale-rasa-{index}",
@@ -91,7 +244,7 @@ def rasa_replica(index: int, port: int, env: dict[str, str]) -> ServiceProcess:
             str(VENV_BIN / "rasa"),
             "run",
             "--model",
-            str(stack.MODEL),
+            str(model or stack.MODEL),
             "--enable-api",
             "--auth-token",
             stack.RASA_TOKEN,
