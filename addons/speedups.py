@@ -24,6 +24,12 @@ never by the action server.
   (``generate_all_prior_trackers``), others to test rules: copy's generic ``__reduce_ex__``
   path was a twelfth of the CPU per turn. ``Slot.__copy__`` makes the same shallow copy
   directly (a new instance sharing the attribute values), three times faster.
+* ``DialogueStateTracker.copy`` (before every action the processor runs, and in form
+  validation) builds an empty tracker and replays every event of the conversation into it:
+  a twentieth of the CPU per turn, growing with the conversation. Rasa keeps a tracker's
+  state re-creatable from its events (trackers.py says so), so the same copy is made from
+  the state directly: the same events, slot copies, the active loop copied, and what
+  ``init_copy`` leaves unset (sender source, model and assistant ids) left unset.
 * ``Domain.states_for_tracker_history`` replays the conversation once per prediction instead
   of once per policy call (see ``addons.tracker_states``).
 * ``RulePolicy._get_possible_keys`` filters every rule against the conversation's states from
@@ -51,6 +57,7 @@ never by the action server.
 from __future__ import annotations
 
 import copy
+import dataclasses
 from types import ModuleType
 from typing import Any, Optional
 
@@ -62,11 +69,12 @@ import structlog
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.core.policies.rule_policy import RulePolicy
-from rasa.shared.constants import DOCS_BASE_URL
+from rasa.shared.constants import DEFAULT_SENDER_ID, DOCS_BASE_URL
 from rasa.shared.core.constants import PREVIOUS_ACTION, SHOULD_NOT_BE_SET
 from rasa.shared.core.domain import Domain, State
 from rasa.shared.core.events import Event
 from rasa.shared.core.slots import Slot
+from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import ACTION_NAME
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -144,6 +152,28 @@ def _rule_states_newest_first(rule_key: str) -> tuple[dict[str, Any], ...]:
         rule = tuple(reversed(RulePolicy._rule_key_to_state(rule_key)))
         _reversed_rule_states[rule_key] = rule
     return rule
+
+
+# What DialogueStateTracker.__init__ sets (and so what a copy has), beyond the state below.
+_TRACKER_ATTRIBUTES = frozenset(DialogueStateTracker("attributes", []).__dict__)
+
+
+def _copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
+    """What Rasa's ``copy`` (``init_copy`` and a replay of every event) makes, from the state."""
+    duplicate = object.__new__(DialogueStateTracker)
+    duplicate.__dict__.update(
+        {name: value for name, value in self.__dict__.items() if name in _TRACKER_ATTRIBUTES}
+    )
+    duplicate.sender_id = self.sender_id or DEFAULT_SENDER_ID
+    duplicate.events = duplicate._create_events(self.events)
+    duplicate.slots = {slot.name: copy.copy(slot) for slot in self.slots.values()}
+    if self.active_loop is not None:
+        duplicate.active_loop = dataclasses.replace(self.active_loop)
+    # not passed on by init_copy
+    duplicate.sender_source = None
+    duplicate.model_id = None
+    duplicate.assistant_id = None
+    return duplicate
 
 
 # id(rule lookup) -> (the lookup, its rules by the action their newest state must follow)
@@ -254,6 +284,7 @@ def install() -> None:
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
     EndpointConfig.request = pooled_request  # type: ignore[method-assign]
     Slot.__copy__ = _copy_slot  # type: ignore[attr-defined]
+    DialogueStateTracker.copy = _copy_tracker  # type: ignore[method-assign]
     tracker_states.install()
     RulePolicy._get_possible_keys = _get_possible_keys  # type: ignore[method-assign]
     rasa.core.processor.DaskGraphRunner = SequentialGraphRunner  # type: ignore[misc]

@@ -95,3 +95,35 @@ def test_one_conversation_is_never_handled_twice_at_once(lock_store_factory) -> 
     assert len(tickets) == REPLICAS * TASKS_PER_REPLICA
     leftover = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_DB).keys("*" + conversation)
     assert not leftover, f"lock left behind: {leftover}"
+
+
+def test_tickets_follow_rasas_ticket_lock(lock_store_factory) -> None:
+    """Issued in order, served in order, expired ones dropped, the key gone with its last
+    ticket and read back by Rasa's own ``get_lock`` (the stored value is Rasa's JSON)."""
+    store = lock_store_factory()
+    conversation = f"ticket-test-{time.time_ns()}"
+    key = store.key_prefix + conversation
+    assert [store.issue_ticket(conversation, 30) for _ in range(3)] == [0, 1, 2]
+    lock = store.get_lock(conversation)
+    assert lock.conversation_id == conversation
+    assert [t.number for t in lock.tickets] == [0, 1, 2]
+    assert lock.now_serving == 0 and not lock.is_locked(0) and lock.is_locked(1)
+    assert 60 < store.red.ttl(key) <= 30 + 60 + 1  # the latest ticket plus the grace period
+
+    store.finish_serving(conversation, 1)  # a ticket returned out of order
+    assert [t.number for t in store.get_lock(conversation).tickets] == [0, 2]
+    store.cleanup(conversation, 0)
+    assert store.get_lock(conversation).now_serving == 2
+    assert store.issue_ticket(conversation, 30) == 3  # numbering goes on while tickets remain
+
+    short = f"expiring-{time.time_ns()}"
+    assert store.issue_ticket(short, 0.05) == 0
+    time.sleep(0.1)
+    assert store.issue_ticket(short, 30) == 0  # the dead holder's ticket is gone
+    store.update_lock(short)
+    assert [t.number for t in store.get_lock(short).tickets] == [0]
+
+    for number in (2, 3):
+        store.finish_serving(conversation, number)
+    store.finish_serving(short, 0)
+    assert not store.red.exists(key) and not store.red.exists(store.key_prefix + short)
