@@ -7,25 +7,41 @@ replays every event of the session on a fresh tracker (``generate_all_prior_trac
 reads the state before each action: that replay was a ninth of the Rasa server's CPU per turn
 under load (py-spy, bench/load.py).
 
-Here the replay is done once per tracker and length, and kept as a list of snapshots: for each
-prior tracker, what Rasa's loop reads of it (its state, its previous action, whether the turn
-is hidden from ML policies and whether that may change). ``states_for_tracker_history`` then
-runs Rasa's loop over the snapshots instead of the trackers, with the same steps in the same
-order, on fresh copies (the featurizers edit the states they get). The last few replays are
-kept, keyed by the tracker object, its number of events and its last event: the same tracker
-within one prediction. Tests compare the result with Rasa's function on every story and rule.
+Here the replay is done once per tracker and kept as a list of snapshots: for each prior
+tracker, what Rasa's loop reads of it (its state, its previous action, whether the turn is
+hidden from ML policies and whether that may change). ``states_for_tracker_history`` then runs
+Rasa's loop over the snapshots instead of the trackers, with the same steps in the same order,
+on fresh copies (the featurizers edit the states they get). A replay is kept as long as its
+tracker lives (a weak reference: a turn's tracker is dropped when the turn ends); it remembers
+how many events it has seen and the last one.
+
+Within one turn the processor predicts, runs the action, appends its events to the same
+tracker and predicts again. When the new events only extend what was replayed — no restart or
+session start, no reverted utterance or action, no form activated, no form action run (those
+make Rasa's ``applied_events`` drop or rewrite earlier events) — the kept replay goes on from
+where it stopped instead of starting over; otherwise the conversation is replayed in full.
+Tests compare the result with Rasa's function on every story and rule, event by event.
 """
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import weakref
+from collections.abc import Callable, Iterable
+from itertools import islice
 from typing import Any, NamedTuple, Optional
 
 from rasa.shared.core.constants import PREVIOUS_ACTION
 from rasa.shared.core.domain import Domain, State, SubState
+from rasa.shared.core.events import (
+    ActionExecuted,
+    ActionReverted,
+    ActiveLoop,
+    Event,
+    Restarted,
+    SessionStarted,
+    UserUtteranceReverted,
+)
 from rasa.shared.core.trackers import DialogueStateTracker
-
-REPLAYS_KEPT = 4
 
 rasa_states_for_tracker_history = Domain.states_for_tracker_history
 
@@ -39,34 +55,98 @@ class Snapshot(NamedTuple):
     state: State
 
 
-_replays: OrderedDict[tuple, tuple[Any, ...]] = OrderedDict()
+# Events after which Rasa's applied_events is not "the earlier ones plus these".
+_REWRITING_EVENTS = (Restarted, SessionStarted, ActionReverted, UserUtteranceReverted)
 
 
-def _replay(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list:
-    return [
-        Snapshot(
+class _Replay:
+    """A tracker's replay so far: the prior-tracker snapshots, and the running copy that
+    ``generate_all_prior_trackers`` would be at after the events seen."""
+
+    __slots__ = ("domain", "omit_unset_slots", "seen", "last", "loop_names", "running")
+    __slots__ += ("snapshots",)
+
+    def __init__(
+        self, domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool
+    ) -> None:
+        self.domain = domain  # not the tracker: the replay must not keep it alive
+        self.omit_unset_slots = omit_unset_slots
+        events = tracker.events
+        self.seen = len(events)
+        self.last = events[-1] if events else None
+        self.loop_names = {e.name for e in events if isinstance(e, ActiveLoop) and e.name}
+        # Rasa's generate_all_prior_trackers, keeping the running tracker
+        self.running = tracker.init_copy()
+        self.snapshots: list[Snapshot] = []
+        self._apply(tracker.applied_events(), [])
+
+    def _snapshot(self, hide_rule_turn: bool) -> Snapshot:
+        prior = self.running
+        return Snapshot(
             hide_rule_turn,
             bool(prior.followup_action) or prior.latest_action_name == prior.active_loop_name,
-            domain._get_prev_action_sub_state(prior),
-            domain.get_active_state(prior, omit_unset_slots=omit_unset_slots),
+            self.domain._get_prev_action_sub_state(prior),
+            self.domain.get_active_state(prior, omit_unset_slots=self.omit_unset_slots),
         )
-        for prior, hide_rule_turn in tracker.generate_all_prior_trackers()
-    ]
+
+    def _apply(self, events: Iterable[Event], snapshots: list[Snapshot]) -> None:
+        for event in events:
+            if isinstance(event, ActionExecuted):
+                snapshots.append(self._snapshot(event.hide_rule_turn))
+            self.running.update(event)
+        snapshots.append(self._snapshot(False))  # the tracker after its last event
+        self.snapshots = snapshots
+
+    def is_current(self, tracker: DialogueStateTracker) -> bool:
+        events = tracker.events
+        return len(events) == self.seen and (events[-1] if events else None) is self.last
+
+    def extend(self, tracker: DialogueStateTracker) -> bool:
+        """Goes on with the tracker's new events if they only extend the replay."""
+        events = tracker.events
+        if self.seen == 0 or len(events) <= self.seen or events[self.seen - 1] is not self.last:
+            return False
+        new = list(islice(events, self.seen, None))
+        for event in new:
+            if isinstance(event, _REWRITING_EVENTS):
+                return False
+            if isinstance(event, ActiveLoop) and event.name:
+                return False  # a new loop name changes how earlier loop actions count
+            if isinstance(event, ActionExecuted) and event.action_name in self.loop_names:
+                return False  # a loop's happy path may fold earlier events
+        self._apply(new, self.snapshots[:-1])
+        self.seen, self.last = len(events), events[-1]
+        return True
+
+
+# id(tracker) -> (a weak reference to it, its replays by (id(domain), omit_unset_slots))
+_replays: dict[int, tuple[weakref.ref, dict[tuple[int, bool], _Replay]]] = {}
+
+
+def _forget(key: int) -> Callable[[weakref.ref], None]:
+    def drop(reference: weakref.ref) -> None:
+        entry = _replays.get(key)
+        if entry is not None and entry[0] is reference:
+            del _replays[key]
+
+    return drop
 
 
 def snapshots(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool) -> list:
-    """The tracker's replay, from the kept ones when the tracker has not moved on."""
-    events = tracker.events
-    last = events[-1] if events else None
-    key = (id(domain), id(tracker), len(events), id(last), omit_unset_slots)
-    kept = _replays.get(key)
-    # an entry holds the objects whose ids make its key, so no id is reused while it lives
-    if kept is None or kept[0] is not domain or kept[1] is not tracker or kept[2] is not last:
-        kept = (domain, tracker, last, _replay(domain, tracker, omit_unset_slots))
-        _replays[key] = kept
-        while len(_replays) > REPLAYS_KEPT:
-            _replays.popitem(last=False)
-    return kept[3]
+    """The tracker's replay: the kept one, extended by new events, or a new one."""
+    key = id(tracker)
+    entry = _replays.get(key)
+    if entry is None or entry[0]() is not tracker:
+        entry = (weakref.ref(tracker, _forget(key)), {})
+        _replays[key] = entry
+    replays = entry[1]
+    kept = replays.get((id(domain), omit_unset_slots))
+    if kept is not None and kept.domain is domain:
+        if kept.is_current(tracker) or kept.extend(tracker):
+            return kept.snapshots
+    kept = _Replay(domain, tracker, omit_unset_slots)
+    replays[(id(domain), omit_unset_slots)] = kept
+    return kept.snapshots
 
 
 def states_for_tracker_history(

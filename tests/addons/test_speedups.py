@@ -248,3 +248,97 @@ def test_a_tracker_copy_changes_alone(story_trackers):
     duplicate.update(ActiveLoop(None))
     assert _tracker_state(tracker) == before
     assert tracker.get_slot("transaction_id") == "A1" and tracker.active_loop_name == "refund_form"
+
+
+def _event_sequences(story_trackers):
+    """Every story's events, and a conversation that restarts, reverts and changes loops."""
+    from rasa.shared.core.events import (
+        ActionReverted,
+        ActiveLoop,
+        Restarted,
+        SessionStarted,
+        SlotSet,
+        UserUtteranceReverted,
+    )
+
+    domain, trackers = story_trackers
+    for tracker in trackers:
+        yield list(tracker.events)
+    greet = UserUttered("hi", {"name": "greet"})
+    refund = UserUttered("退款", {"name": "request_refund"})
+    yield [
+        ActionExecuted("action_listen"),
+        greet,
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        refund,
+        ActionExecuted("refund_form"),
+        ActiveLoop("refund_form"),
+        SlotSet("requested_slot", "transaction_id"),
+        ActionExecuted("action_listen"),
+        UserUttered("T1", {"name": "inform"}),
+        ActionExecuted("refund_form"),
+        SlotSet("transaction_id", "T1"),
+        ActionExecuted("action_listen"),
+        UserUttered("算了", {"name": "deny"}),
+        UserUtteranceReverted(),
+        ActionExecuted("refund_form"),
+        ActiveLoop(None),
+        ActionExecuted("utter_greet"),
+        ActionReverted(),
+        ActionExecuted("action_listen"),
+        greet,
+        Restarted(),
+        ActionExecuted("action_listen"),
+        refund,
+        ActionExecuted("utter_greet"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        greet,
+        ActionExecuted("utter_greet"),
+    ]
+
+
+@pytest.mark.parametrize("omit_unset_slots", [False, True])
+@pytest.mark.parametrize("ignore_rule_only_turns", [False, True])
+def test_states_stay_rasas_as_one_tracker_grows(
+    story_trackers, ignore_rule_only_turns, omit_unset_slots
+):
+    """Events appended one by one to the same tracker, as the processor does within a turn:
+    the kept replay is extended or redone, and always equals Rasa's states."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    domain, _ = story_trackers
+    rule_only = {"rule_only_slots": ["refund_confirmed"], "rule_only_loops": ["rating_form"]}
+    arguments = (omit_unset_slots, ignore_rule_only_turns, rule_only)
+    extended = 0
+    for events in _event_sequences(story_trackers):
+        tracker = DialogueStateTracker("grows", domain.slots)
+        for event in events:
+            tracker.update(event)
+            entry = tracker_states._replays.get(id(tracker))
+            replay = entry[1].get((id(domain), omit_unset_slots)) if entry else None
+            ours = domain.states_for_tracker_history(tracker, *arguments)
+            assert ours == tracker_states.rasa_states_for_tracker_history(
+                domain, tracker, *arguments
+            )
+            extended += replay is not None and replay.seen == len(tracker.events)
+    assert extended > 300  # most appends extend the kept replay
+
+
+def test_a_loaded_model_is_frozen_out_of_the_garbage_collector():
+    import gc
+
+    from rasa.core.agent import Agent
+
+    gc.unfreeze()
+    try:
+        agent = Agent()
+        agent.load_model(ROOT / "models" / "eepay.tar.gz")
+        assert agent.processor is not None and agent.domain.intents
+        assert gc.get_freeze_count() > 100_000  # Rasa, its libraries and the model
+        frozen = gc.get_freeze_count()
+        agent.load_model(ROOT / "models" / "eepay.tar.gz")  # a reload refreezes, not adds
+        assert gc.get_freeze_count() < frozen * 1.2
+    finally:
+        gc.unfreeze()

@@ -48,7 +48,8 @@ class ProdStack:
     databases: dict[str, str]
     redis_db: int
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
-    replicas_ready_seconds: float = 0.0  # spawning the replicas to both serving
+    replicas_ready_seconds: float = 0.0  # spawning the first replica to all serving
+    replica_start_seconds: list[float] = field(default_factory=list)  # each, spawn to serving
 
     def pids(self) -> dict[str, int]:
         """Process ids by service name ("rasa-1", "rasa-2", "actions", "nginx", ...)."""
@@ -172,15 +173,20 @@ def production_topology(
         replicas = [rasa_replica(i + 1, port, rasa_env, model) for i, port in enumerate(ports)]
         for index, replica in enumerate(replicas, start=1):
             started[f"rasa-{index}"] = replica
+
         # The first replica creates the tables, then the others start; all load the model at
         # the same time (a deployment's first start: docs/deploy.md).
+        def timed_start(replica: ServiceProcess) -> float:
+            began = time.monotonic()
+            replica.start()
+            return time.monotonic() - began
+
         spawned = time.monotonic()
         with ThreadPoolExecutor(REPLICAS) as pool:
-            first = pool.submit(replicas[0].start)
+            first = pool.submit(timed_start, replicas[0])
             wait_for_tables(databases, gave_up=first.done)
-            rest = [pool.submit(replica.start) for replica in replicas[1:]]
-            for future in [first, *rest]:
-                future.result()
+            rest = [pool.submit(timed_start, replica) for replica in replicas[1:]]
+            start_seconds = [future.result() for future in [first, *rest]]
         ready_seconds = time.monotonic() - spawned
         started["nginx"] = start_nginx(workdir, balancer_port, ports)
         yield ProdStack(
@@ -190,6 +196,7 @@ def production_topology(
             redis_db=redis_db,
             processes=dict(started),
             replicas_ready_seconds=ready_seconds,
+            replica_start_seconds=start_seconds,
         )
     finally:
         for process in reversed(list(started.values())):
