@@ -22,7 +22,7 @@ from bench.loadtest import procinfo
 from tests.scale import prod_stack
 from tests.scale.prod_stack import ProdStack
 from tests.support import stack
-from tests.support.processes import ROOT, VENV_BIN, ServiceProcess, free_port
+from tests.support.processes import RASA_SERVER, ROOT, VENV_BIN, ServiceProcess, free_port
 
 RASA = str(VENV_BIN / "rasa")
 QUIET_ENV = {
@@ -173,7 +173,7 @@ def eepay_stack(workdir: Path, model: Path, with_desk: bool = True) -> Iterator[
         rasa = RasaProcess(
             "bench-rasa",
             [
-                RASA,
+                *RASA_SERVER,
                 "run",
                 "--model",
                 str(model),

@@ -26,7 +26,7 @@ import redis
 from sqlalchemy import create_engine, text
 
 from tests.support import stack
-from tests.support.processes import ROOT, VENV_BIN, ServiceProcess, free_port
+from tests.support.processes import RASA_SERVER, ROOT, ServiceProcess, free_port
 
 PG_ADMIN_URL = os.environ.get("SCALE_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_HOST = "127.0.0.1"
@@ -248,7 +248,7 @@ def rasa_replica(
     return ServiceProcess(
         f"scale-rasa-{index}",
         [
-            str(VENV_BIN / "rasa"),
+            *RASA_SERVER,
             "run",
             "--model",
             str(model or stack.MODEL),

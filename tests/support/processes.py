@@ -19,6 +19,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
+# The Rasa server as the Procfiles start it: the `rasa` command through addons/rasa_launcher.py
+# (run from ROOT), e.g. RASA_SERVER + ["run", "--model", ...].
+RASA_SERVER = [str(VENV_BIN / "python"), "-m", "addons.rasa_launcher"]
 LOG_DIR = ROOT / "results" / "logs"
 
 

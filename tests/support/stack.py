@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.processes import ROOT, VENV_BIN, ServiceProcess, free_port
+from tests.support.processes import RASA_SERVER, ROOT, VENV_BIN, ServiceProcess, free_port
 
 MODEL = ROOT / "models" / "eepay.tar.gz"
 RASA_TOKEN = "e2e-rasa-token"
@@ -117,7 +117,7 @@ def start_rasa(
     process = ServiceProcess(
         "rasa",
         [
-            str(VENV_BIN / "rasa"),
+            *RASA_SERVER,
             "run",
             "--model",
             str(MODEL),

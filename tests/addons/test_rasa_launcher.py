@@ -1,0 +1,48 @@
+"""The launcher only changes when skops builds its trusted-type tables, not what they hold."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+TABLES = """
+import json
+from skops.io import _trusted_types as t
+print(json.dumps({name: sorted(map(str, getattr(t, name))) for name in dir(t) if name.isupper()}))
+"""
+
+
+def _tables(first_import: str) -> dict[str, list[str]]:
+    code = f"{first_import}\n{TABLES}"
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_skops_tables_are_the_same_when_built_before_rasa():
+    as_rasa_does = _tables("import rasa.core.run  # TensorFlow and the rest first")
+    as_launched = _tables("import addons.rasa_launcher")
+    assert as_launched == as_rasa_does
+    assert len(as_launched["NUMPY_UFUNC_TYPE_NAMES"]) > 50
+
+
+def test_the_launcher_is_the_rasa_command():
+    help_text = subprocess.run(
+        [sys.executable, "-m", "addons.rasa_launcher", "run", "--help"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    ).stdout
+    assert "--enable-api" in help_text and "--endpoints" in help_text
