@@ -35,6 +35,8 @@ from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
+from addons import turn_gate
+
 KEEPALIVE_SECONDS = 2.0
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
@@ -102,16 +104,19 @@ async def pooled_request(
                 f"Failed to find certificate file, '{os.path.abspath(self.cafile)}' does not exist."
             ) from e
 
-    async with pooled_session().request(
-        method,
-        concat_url(self.url, subpath),
-        headers=headers,
-        auth=auth,
-        params=self.combine_parameters(kwargs),
-        compress=compress,
-        ssl=sslcontext,
-        **kwargs,
-    ) as response:
+    async with (
+        turn_gate.away(),
+        pooled_session().request(
+            method,
+            concat_url(self.url, subpath),
+            headers=headers,
+            auth=auth,
+            params=self.combine_parameters(kwargs),
+            compress=compress,
+            ssl=sslcontext,
+            **kwargs,
+        ) as response,
+    ):
         if response.status >= 400:
             raise ClientResponseError(
                 response.status, response.reason, await response.content.read()

@@ -19,6 +19,7 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
+from addons import turn_gate
 from addons.redaction import redact
 
 logger = logging.getLogger(__name__)
@@ -72,7 +73,8 @@ def guarded(on_new_message: Handler) -> Handler:
             await message.output_channel.send_text_message(message.sender_id, TOO_LONG_REPLY)
             return
         try:
-            await on_new_message(message)
+            async with turn_gate.turn():
+                await on_new_message(message)
         except Exception:
             logger.exception(
                 "handling a message failed",
