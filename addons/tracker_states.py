@@ -63,8 +63,15 @@ class _Replay:
     """A tracker's replay so far: the prior-tracker snapshots, and the running copy that
     ``generate_all_prior_trackers`` would be at after the events seen."""
 
-    __slots__ = ("domain", "omit_unset_slots", "seen", "last", "loop_names", "running")
-    __slots__ += ("snapshots",)
+    __slots__ = (
+        "domain",
+        "omit_unset_slots",
+        "seen",
+        "last",
+        "loop_names",
+        "running",
+        "snapshots",
+    )
 
     def __init__(
         self, domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: bool

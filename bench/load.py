@@ -408,6 +408,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             )
             report["eepay"] = ours
         turns = args.turns or (ours["load"]["turns"] if args.target else None)
+
+        def measure_started(
+            name: str, url: str, pids: list[int], side: dict[str, int], turns: Optional[int]
+        ) -> dict[str, Any]:
+            """An eepay topology this run started: as many turns as the run before it, or
+            --duration for the first one."""
+            return measure_bot(
+                name, url, pids, corpus, args, tokens, turns, None if turns else args.duration, side
+            )
+
         if not args.target and args.topology in ("single", "both"):
             log("eepay: starting backend, desk, action server and Rasa server (SQLite)")
             workdir = tmp / "stack"
@@ -420,19 +430,7 @@ def main(argv: Optional[list[str]] = None) -> int:
                     f"(Rasa pid {eepay.rasa.pid}, for py-spy)"
                 )
                 side = {k: v for k, v in eepay.pids().items() if k != "rasa"}
-                single.update(
-                    measure_bot(
-                        "eepay",
-                        eepay.url,
-                        [eepay.rasa.pid],
-                        corpus,
-                        args,
-                        tokens,
-                        turns,
-                        None if turns else args.duration,
-                        side,
-                    )
-                )
+                single.update(measure_started("eepay", eepay.url, [eepay.rasa.pid], side, turns))
             report["eepay"] = single
             turns = turns or single["load"]["turns"]
         if not args.target and args.topology in ("replicas", "both"):
@@ -461,16 +459,8 @@ def main(argv: Optional[list[str]] = None) -> int:
                 )
                 side = {k: v for k, v in pids.items() if not k.startswith("rasa-")}
                 replicas.update(
-                    measure_bot(
-                        "replicas",
-                        topology.balancer_url,
-                        topology.replica_pids(),
-                        corpus,
-                        args,
-                        tokens,
-                        turns,
-                        None if turns else args.duration,
-                        side,
+                    measure_started(
+                        "replicas", topology.balancer_url, topology.replica_pids(), side, turns
                     )
                 )
             report["eepay_replicas"] = replicas
