@@ -9,12 +9,22 @@ function up in every loaded module (``skops.io._utils.whichmodule``). Imported w
 first needs it, after TensorFlow has loaded some 5,700 modules (many of them lazy wrappers
 that import more when looked into), that took 7–9 s of a 13–21 s cold start; imported first it
 takes under 2 s, and builds the same table (tests/addons/test_rasa_launcher.py).
+
+JAX is kept out. TensorFlow 2.12 depends on it only for one TFLite conversion helper, which
+it imports if it can (``tensorflow/lite/python/util.py``) and otherwise goes without; eepay
+never converts models to TFLite. Importing it anyway cost half a second of the cold start,
+its XLA runtime's memory, and a callback JAX adds to every garbage collection.
 """
 
 from __future__ import annotations
 
+import sys
+
 import skops.io  # noqa: F401  (first: see above)
-from rasa.__main__ import main
+
+sys.modules.setdefault("jax", None)  # type: ignore[arg-type]  # "import jax" fails: see above
+
+from rasa.__main__ import main  # noqa: E402  (after the two lines above)
 
 if __name__ == "__main__":
     main()

@@ -46,3 +46,22 @@ def test_the_launcher_is_the_rasa_command():
         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
     ).stdout
     assert "--enable-api" in help_text and "--endpoints" in help_text
+
+
+def test_the_launched_server_goes_without_jax():
+    code = (
+        "import addons.rasa_launcher, sys, gc\n"
+        "import rasa.core.agent, rasa.core.run  # what `rasa run` imports\n"
+        "tflite_util = sys.modules['tensorflow.lite.python.util']  # imported by TensorFlow\n"
+        "print(tflite_util._xla_computation is None, 'jaxlib' in sys.modules,"
+        " any('xla' in repr(c) for c in gc.callbacks))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
+    assert done.stdout.split() == ["True", "False", "False"]
