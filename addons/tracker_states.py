@@ -156,6 +156,24 @@ def snapshots(domain: Domain, tracker: DialogueStateTracker, omit_unset_slots: b
     return kept.snapshots
 
 
+def carry_over(source: DialogueStateTracker, target: DialogueStateTracker, cut: int) -> None:
+    """Moves the source tracker's replays to the target: the source's events without the
+    first ``cut``, all before its latest session start. Rasa's ``applied_events`` start
+    after that session start in both, so the replays hold for the target as they are; only
+    the count of events they have seen moves. The source's replays are dropped."""
+    entry = _replays.pop(id(source), None)
+    if entry is None or entry[0]() is not source:
+        return
+    events = source.events
+    moved = {}
+    for key, replay in entry[1].items():
+        if cut < replay.seen <= len(events) and events[replay.seen - 1] is replay.last:
+            replay.seen -= cut
+            moved[key] = replay
+    if moved:
+        _replays[id(target)] = (weakref.ref(target, _forget(id(target))), moved)
+
+
 def states_for_tracker_history(
     self: Domain,
     tracker: DialogueStateTracker,

@@ -22,6 +22,10 @@ Reading and writing a turn's events go through prebuilt SQLAlchemy Core statemen
 query of the current session, selecting only the ``data`` column; one multi-row insert)
 instead of ORM queries and objects: the ORM's bookkeeping was another quarter of the CPU per
 turn under load, for rows that are only ever read back as JSON.
+
+Reading: the tracker a turn saved is kept for the conversation's next turn
+(``addons.tracker_cache``), which then only counts the conversation's events in the
+database, to be sure no other server has added to it since.
 """
 
 from __future__ import annotations
@@ -41,11 +45,13 @@ from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from addons import tracker_cache
 from addons.redaction import redact
 from addons.sqlite_tuning import tuned
 from service_kit.db import ensure_sqlite_directory
 
 STORED_EVENTS = "_eepay_stored_events"  # set on trackers read from this store
+ALL_STORED_EVENTS = "_eepay_all_stored_events"  # the conversation's, all sessions
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'rasa.db'}"
 TOKEN_METADATA_KEYS = ("customer_token",)
 REDACTED = "[redacted]"
@@ -90,9 +96,11 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         domain: Optional[Domain] = None,
         host: Optional[str] = None,
         event_broker: Optional[EventBroker] = None,
+        cache_size: Optional[int] = None,
         **kwargs: dict[str, Any],
     ) -> None:
-        """``url`` from endpoints.yml (Rasa passes it as ``host``), else the environment."""
+        """``url`` from endpoints.yml (Rasa passes it as ``host``), else the environment;
+        ``cache_size`` (conversations) from endpoints.yml, else ``RASA_TRACKER_CACHE_SIZE``."""
         url = host or database_url()
         ensure_sqlite_directory(url)
         # SQLTrackerStore.get_db_url passes a full URL given as `host` through unchanged
@@ -118,9 +126,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self._all_sessions = (
             sa.select(events.c.data).where(events.c.sender_id == sender).order_by(events.c.id)
         )
+        self._count_events = (
+            sa.select(sa.func.count()).select_from(events).where(events.c.sender_id == sender)
+        )
         self._insert = events.insert()
         # the sender the last retrieve found no event of (see save)
         self._found_empty: Optional[str] = None
+        self.cache = tracker_cache.TrackerCache(
+            tracker_cache.size_from_environment() if cache_size is None else int(cache_size)
+        )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Masks every user message, stores the new events and streams them to the broker."""
@@ -130,10 +144,13 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             elif isinstance(event, SlotSet):
                 redact_session_metadata(event)
         stored = getattr(tracker, STORED_EVENTS, None)
+        all_stored = getattr(tracker, ALL_STORED_EVENTS, None)
         if stored is None and tracker.sender_id == self._found_empty and len(tracker.events) <= 1:
-            stored = 0  # Rasa's create_tracker, just after retrieve found no event of it
+            stored = all_stored = 0  # Rasa's create_tracker, just after retrieve found none
         self._found_empty = None
-        if stored is None or stored > len(tracker.events):
+        # only a tracker whose stored events are known exactly is kept for the next turn
+        known = stored is not None and stored <= len(tracker.events)
+        if not known:
             with self.session_scope() as session:
                 new_events = list(self._additional_events(session, tracker))
         else:
@@ -154,6 +171,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             with self.engine.begin() as connection:
                 connection.execute(self._insert, rows)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
+        if known and all_stored is not None:
+            # nobody else writes the conversation during the turn (the lock store)
+            all_stored += len(rows)
+            setattr(tracker, ALL_STORED_EVENTS, all_stored)
+            kept = self.cache.keep(tracker, all_stored)
+            setattr(kept, STORED_EVENTS, len(kept.events))
+            setattr(kept, ALL_STORED_EVENTS, all_stored)
+        else:
+            self.cache.drop(tracker.sender_id)
         if self.event_broker is not None:
             # the bodies of Rasa's _stream_new_events, from the dicts serialised above
             for data in serialised:
@@ -163,6 +189,17 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         with self.engine.connect() as connection:
             rows = connection.execute(statement, {"sender_id": sender_id})
             return [json.loads(data) for data in rows.scalars()]
+
+    def _kept_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The tracker kept from the conversation's last save, if the database holds no
+        more events of the conversation than it saved (events are only ever added)."""
+        kept = self.cache.take(sender_id)
+        if kept is None:
+            return None
+        tracker, all_stored = kept
+        with self.engine.connect() as connection:
+            count = connection.execute(self._count_events, {"sender_id": sender_id}).scalar()
+        return tracker if count == all_stored else None
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Rasa's: every session of the conversation (None when nothing is stored). The agent
@@ -174,11 +211,20 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
 
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The current session of the conversation (None when there is none), as a tracker
-        that remembers how many of its events are stored."""
-        events = self._stored_events(self._current_session, sender_id)
-        if not self.domain or not events:
-            self._found_empty = sender_id if self.domain else None
-            return None
+        that remembers how many of its events are stored: the one kept from its last save,
+        else read from the database."""
+        kept = self._kept_tracker(sender_id)
+        if kept is not None:
+            return kept
+        with self.engine.connect() as connection:
+            rows = connection.execute(self._current_session, {"sender_id": sender_id}).all()
+            if not self.domain or not rows:
+                self._found_empty = sender_id if self.domain else None
+                return None
+            all_stored = connection.execute(self._count_events, {"sender_id": sender_id})
+            all_stored = all_stored.scalar()
+        events = [json.loads(data) for (data,) in rows]
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
+        setattr(tracker, ALL_STORED_EVENTS, all_stored)
         return tracker

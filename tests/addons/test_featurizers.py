@@ -39,3 +39,47 @@ def test_sentence_features_are_rasas_and_sequence_features_are_skipped(analyzer)
     ours.vectorizers[INTENT] = vectorizer
     assert ours._create_features(INTENT, [["greet"]]) == ([None], [None])
     assert ours._create_features("unknown", [["x"]]) == ([None], [None])
+
+
+def _project_texts() -> list[str]:
+    """Every training example of the project, tokenised on characters and spaces."""
+    from pathlib import Path
+
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    root = Path(__file__).resolve().parents[2]
+    data = load_data(str(root / "data" / "nlu"))
+    return [" ".join(example.get(TEXT)) for example in data.intent_examples if example.get(TEXT)]
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("analyzer", ["word", "char_wb"])
+def test_each_sentence_vector_is_exactly_sklearns(analyzer, binary) -> None:
+    """Same terms, counts, order and dtypes as ``transform`` on every training message, and
+    on messages with repeated and unknown terms."""
+    texts = _project_texts()
+    assert len(texts) > 1000
+    vectorizer = CountVectorizer(
+        analyzer=analyzer,
+        ngram_range=(1, 4) if analyzer == "char_wb" else (1, 1),
+        token_pattern=r"(?u)\b\w+\b",
+        binary=binary,
+    ).fit(texts)
+    ours = object.__new__(SentenceCountVectorsFeaturizer)
+    rasas = object.__new__(CountVectorsFeaturizer)
+    for featurizer in (ours, rasas):
+        featurizer.vectorizers = {TEXT: vectorizer}
+    probes = [text.split() for text in texts] + [
+        ["退", "款", "退", "款", "退", "款"],
+        ["zzz", "未", "知"],
+        ["😀", "😀"],
+    ]
+    _, mine = ours._create_features(TEXT, probes)
+    _, theirs = rasas._create_features(TEXT, probes)
+    for our_vector, rasa_vector in zip(mine, theirs, strict=True):
+        assert our_vector.format == rasa_vector.format == "coo"
+        assert our_vector.shape == rasa_vector.shape
+        for part in ("row", "col", "data"):
+            ours_part, rasas_part = getattr(our_vector, part), getattr(rasa_vector, part)
+            assert ours_part.dtype == rasas_part.dtype
+            assert ours_part.tolist() == rasas_part.tolist()

@@ -326,12 +326,13 @@ def test_states_stay_rasas_as_one_tracker_grows(
     assert extended > 300  # most appends extend the kept replay
 
 
-def test_a_loaded_model_is_frozen_out_of_the_garbage_collector():
+def test_a_loaded_model_is_frozen_out_of_the_garbage_collector_which_then_runs_less_often():
     import gc
 
     from rasa.core.agent import Agent
 
     gc.unfreeze()
+    thresholds = gc.get_threshold()
     try:
         agent = Agent()
         agent.load_model(ROOT / "models" / "eepay.tar.gz")
@@ -340,5 +341,7 @@ def test_a_loaded_model_is_frozen_out_of_the_garbage_collector():
         frozen = gc.get_freeze_count()
         agent.load_model(ROOT / "models" / "eepay.tar.gz")  # a reload refreezes, not adds
         assert gc.get_freeze_count() < frozen * 1.2
+        assert gc.get_threshold() == speedups.SERVING_GC_THRESHOLDS
     finally:
         gc.unfreeze()
+        gc.set_threshold(*thresholds)
