@@ -194,8 +194,9 @@ def _copy_tracker(self: DialogueStateTracker) -> DialogueStateTracker:
     return duplicate
 
 
-# id(rule lookup) -> (the lookup, its rules by the action their newest state must follow)
-_rules_by_previous_action: dict[int, tuple[dict[str, str], dict[Optional[str], set[str]]]] = {}
+# On each RulePolicy: id(rule lookup) -> (the lookup, its rules by the action their newest
+# state must follow). Kept on the policy so that a reloaded model's policy drops it.
+RULE_INDEX_ATTRIBUTE = "_eepay_rules_by_previous_action"
 
 
 def _required_previous_action(rule_key: str) -> Optional[str]:
@@ -208,16 +209,19 @@ def _required_previous_action(rule_key: str) -> Optional[str]:
     return name if name and name != SHOULD_NOT_BE_SET else None
 
 
-def _rule_candidates(lookup: dict[str, str], previous_action: Optional[str]) -> set[str]:
+def _rule_candidates(
+    policy: RulePolicy, lookup: dict[str, str], previous_action: Optional[str]
+) -> set[str]:
     """The rules that can match a conversation whose newest state follows ``previous_action``:
     the others fail Rasa's check of the newest state on that action name alone."""
-    cached = _rules_by_previous_action.get(id(lookup))
+    indexes = policy.__dict__.setdefault(RULE_INDEX_ATTRIBUTE, {})
+    cached = indexes.get(id(lookup))
     if cached is None or cached[0] is not lookup:
         index: dict[Optional[str], set[str]] = {}
         for key in lookup:
             index.setdefault(_required_previous_action(key), set()).add(key)
         cached = (lookup, index)
-        _rules_by_previous_action[id(lookup)] = cached
+        indexes[id(lookup)] = cached
     index = cached[1]
     candidates = set(index.get(None, ()))
     if previous_action is not None:
@@ -230,7 +234,7 @@ def _get_possible_keys(self: RulePolicy, lookup: dict[str, str], states: list[St
     if not states:
         return set(lookup)
     newest_previous_action = (states[-1].get(PREVIOUS_ACTION) or {}).get(ACTION_NAME)
-    possible = _rule_candidates(lookup, newest_previous_action)
+    possible = _rule_candidates(self, lookup, newest_previous_action)
     for turn_index, state in enumerate(reversed(states)):
         if all(turn_index >= len(_rule_states_newest_first(key)) for key in possible):
             break  # every remaining rule is applicable from here on

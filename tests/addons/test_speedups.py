@@ -139,6 +139,12 @@ def test_rule_keys_are_rasas(story_trackers):
                 assert ours == speedups._rasa_get_possible_keys(policy, lookup[table], states[:end])
                 checked += bool(ours)
     assert checked > 100  # many prefixes do match rules
+    # the index lives on the policy: a reloaded model's new policy starts its own
+    assert set(vars(policy)[speedups.RULE_INDEX_ATTRIBUTE]) == {
+        id(lookup["rules"]),
+        id(lookup["rules_for_loop_unhappy_path"]),
+    }
+    assert speedups.RULE_INDEX_ATTRIBUTE not in vars(object.__new__(RulePolicy))
 
 
 def _debug_log_calls_and_deepcopies(tree):
