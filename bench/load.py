@@ -192,6 +192,7 @@ def measure_bot(
     what = f"{turns} turns" if turns else f"{duration:.0f} s"
     log(f"{name}: load, {args.concurrency} concurrent conversations, {what}")
     side = side_pids or {}
+    speed_before = procinfo.machine_speed()
     load_before = procinfo.load_average()
     side_cpu_before = {k: procinfo.tree_cpu([p]) for k, p in side.items()}
     client_cpu_before = time.process_time()
@@ -209,6 +210,9 @@ def measure_bot(
             )
         )
     summary = summarize(run)
+    # the machine's speed before and after, on an idle bot: ratios between bots measured
+    # minutes apart are only as good as the machine was steady in between
+    summary["machine_speed"] = [speed_before, procinfo.machine_speed()]
     n = max(1, summary["turns"])
     summary["peak_rss_mb"] = round(sampler.peak_rss / MB, 1) if pids else None
     summary["peak_rss_hwm_mb"] = (
@@ -251,6 +255,11 @@ def _latency(result: dict[str, Any], key: str, which: str = "load") -> Any:
     return (result.get(which) or {}).get("latency_ms", {}).get(key)
 
 
+def _speed(result: dict[str, Any], index: int) -> Optional[float]:
+    speeds = _load(result).get("machine_speed") or []
+    return speeds[index] if len(speeds) > index else None
+
+
 def figures(concurrency: int) -> list[tuple[str, Any, bool]]:
     """(figure, how to read it from one bot's results, whether ratios to the baseline mean
     something) for the table."""
@@ -275,6 +284,8 @@ def figures(concurrency: int) -> list[tuple[str, Any, bool]]:
         ("one user p95 (ms)", lambda r: _latency(r, "p95", "single_user"), True),
         ("training (s)", lambda r: r.get("train_s"), True),
         ("model size (MB)", lambda r: r.get("model_mb"), True),
+        ("machine speed before (probe/s)", lambda r: _speed(r, 0), False),
+        ("machine speed after (probe/s)", lambda r: _speed(r, 1), False),
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Optional
@@ -187,3 +188,26 @@ class TreeSampler:
         busy = self.machine_end[0] - self.machine_start[0]
         total = self.machine_end[1] - self.machine_start[1]
         return busy / total if total > 0 else 0.0
+
+
+def _probe_workload() -> int:
+    """A fixed piece of interpreter work: dicts, strings, integers (what a server does)."""
+    total = 0
+    table: dict[str, int] = {}
+    for number in range(20_000):
+        key = f"k{number % 97}"
+        table[key] = table.get(key, 0) + number
+        total += len(key) * (number & 7)
+    return total + sum(table.values())
+
+
+def machine_speed(repeats: int = 9) -> float:
+    """How fast this machine runs Python just now: probe workloads per CPU second, the best
+    of ``repeats`` (the fastest run is the least disturbed). The machine's speed drifts by
+    tens of percent over minutes; this tells the phases of a run apart."""
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time_ns()
+        _probe_workload()
+        best = min(best, time.process_time_ns() - start)
+    return round(1e9 / max(best, 1), 1)

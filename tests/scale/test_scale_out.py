@@ -202,11 +202,15 @@ def test_two_replicas_keep_interleaved_conversations_whole(prod_stack: ProdStack
 
     # the Redis lock store was used (Rasa's locks are named lock:<conversation id>)
     assert locks.seen, "no conversation lock ever appeared in Redis: is the lock store redis?"
-    # the balancer spread its share over both replicas
+    # the balancer spread its share over both replicas ...
     through_balancer = {
         s.replica_header for c in conversations for s in c.sent if s.entry == "balancer"
     }
     assert len(through_balancer) == 2, f"balancer used only {through_balancer}"
+    # ... by conversation (test_the_balancer_keeps_each_conversation_on_one_replica)
+    for conversation in conversations:
+        through = {s.replica_header for s in conversation.sent if s.entry == "balancer"}
+        assert len(through) <= 1, f"{conversation.sender} went to {through}"
 
     all_sent = [s for c in conversations for s in c.sent]
     unanswered = [s for s in all_sent if not any(m.get("text") for m in s.reply)]
@@ -296,3 +300,23 @@ def test_an_agent_reply_sent_through_one_replica_reaches_a_widget_on_the_other(
         client.disconnect()
     assert delivered.get("text") == "您好，我是人工客服小王"
     assert delivered.get("metadata") == {"sender": "agent", "agent_name": "小王"}
+
+
+def test_the_balancer_keeps_each_conversation_on_one_replica(prod_stack: ProdStack) -> None:
+    """REST turns are routed by their sender: the replica that handled a conversation's last
+    turn still holds its tracker. Conversations spread over both replicas."""
+    run = int(time.time() * 1000)
+    replicas_of: dict[str, set[str]] = {}
+    with httpx.Client(timeout=60) as client:
+        for turn in range(3):
+            for index in range(13):  # odd: a round robin would alternate them
+                sender = f"affinity-{run}-{index}"
+                response = client.post(
+                    f"{prod_stack.balancer_url}/webhooks/rest/webhook",
+                    json={"sender": sender, "message": ["你好", "谢谢", "我付款失败了"][turn]},
+                )
+                response.raise_for_status()
+                assert response.json(), f"{sender} got no answer"
+                replicas_of.setdefault(sender, set()).add(response.headers["X-Eepay-Replica"])
+    assert all(len(replicas) == 1 for replicas in replicas_of.values()), replicas_of
+    assert len(set().union(*replicas_of.values())) == 2, "every conversation on one replica"
