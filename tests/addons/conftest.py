@@ -9,7 +9,35 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+ROOT = Path(__file__).resolve().parents[2]
 PG_URL = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+@pytest.fixture(scope="session")
+def domain():
+    """The project's domain."""
+    from rasa.shared.core.domain import Domain
+
+    return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(scope="session")
+def story_trackers(domain):
+    """The domain and a tracker for every story and rule of the project (Rasa's loader)."""
+    from rasa.shared.core.generator import TrainingDataGenerator
+    from rasa.shared.core.training_data.loading import load_data_from_resource
+    from rasa.shared.core.training_data.structures import StoryGraph
+
+    steps = [
+        step
+        for name in ("stories.yml", "rules.yml", "rules_forms.yml")
+        for step in load_data_from_resource(str(ROOT / "data" / name), domain)
+    ]
+    trackers = TrainingDataGenerator(
+        StoryGraph(steps), domain, augmentation_factor=0, remove_duplicates=False
+    ).generate()
+    assert len(trackers) > 50
+    return domain, trackers
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

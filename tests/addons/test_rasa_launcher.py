@@ -16,17 +16,20 @@ print(json.dumps({name: sorted(map(str, getattr(t, name))) for name in dir(t) if
 """
 
 
-def _tables(first_import: str) -> dict[str, list[str]]:
-    code = f"{first_import}\n{TABLES}"
-    done = subprocess.run(
+def _python(code: str) -> str:
+    """What a fresh interpreter of the project's venv prints running ``code``."""
+    return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
         capture_output=True,
         text=True,
         check=True,
         env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    ).stdout
+
+
+def _tables(first_import: str) -> dict[str, list[str]]:
+    return json.loads(_python(f"{first_import}\n{TABLES}").strip().splitlines()[-1])
 
 
 def test_skops_tables_are_the_same_when_built_before_rasa():
@@ -56,12 +59,4 @@ def test_the_launched_server_goes_without_jax():
         "print(tflite_util._xla_computation is None, 'jaxlib' in sys.modules,"
         " any('xla' in repr(c) for c in gc.callbacks))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-    )
-    assert done.stdout.split() == ["True", "False", "False"]
+    assert _python(code).split() == ["True", "False", "False"]

@@ -12,7 +12,6 @@ import structlog
 from jsonschema import ValidationError
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
-from rasa.shared.core.training_data.structures import StoryGraph
 
 from addons import speedups, tracker_states  # speedups installs the fixes on import
 
@@ -52,26 +51,6 @@ def test_good_action_answers_pass(answer):
 def test_bad_action_answers_are_refused(answer):
     with pytest.raises(ValidationError):
         RemoteAction("action_x", None)._validate_action_result(answer)
-
-
-@pytest.fixture(scope="module")
-def story_trackers():
-    """The domain and a tracker for every story and rule of the project (Rasa's loader)."""
-    from rasa.shared.core.domain import Domain
-    from rasa.shared.core.generator import TrainingDataGenerator
-    from rasa.shared.core.training_data.loading import load_data_from_resource
-
-    domain = Domain.load(str(ROOT / "domain.yml"))
-    steps = [
-        step
-        for name in ("stories.yml", "rules.yml", "rules_forms.yml")
-        for step in load_data_from_resource(str(ROOT / "data" / name), domain)
-    ]
-    trackers = TrainingDataGenerator(
-        StoryGraph(steps), domain, augmentation_factor=0, remove_duplicates=False
-    ).generate()
-    assert len(trackers) > 50
-    return domain, trackers
 
 
 def test_slot_copies_are_what_copy_made(story_trackers):

@@ -19,10 +19,7 @@ from rasa.shared.core.events import (
     SlotSet,
     UserUttered,
 )
-from rasa.shared.core.generator import TrainingDataGenerator
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
-from rasa.shared.core.training_data.loading import load_data_from_resource
-from rasa.shared.core.training_data.structures import StoryGraph
 
 from addons import tracker_cache, tracker_states
 from addons.tracker_store import RedactingSQLTrackerStore
@@ -31,23 +28,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
-
-
-@pytest.fixture(scope="module")
-def stories(domain: Domain) -> list[list[Event]]:
-    """The events of every story and rule of the project (Rasa's loader)."""
-    steps = [
-        step
-        for name in ("stories.yml", "rules.yml", "rules_forms.yml")
-        for step in load_data_from_resource(str(ROOT / "data" / name), domain)
-    ]
-    trackers = TrainingDataGenerator(
-        StoryGraph(steps), domain, augmentation_factor=0, remove_duplicates=False
-    ).generate()
-    assert len(trackers) > 50
-    return [list(tracker.events) for tracker in trackers]
+def stories(story_trackers) -> list[list[Event]]:
+    """The events of every story and rule of the project."""
+    return [list(tracker.events) for tracker in story_trackers[1]]
 
 
 def turns_of(events: list[Event]) -> list[list[Event]]:

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import AwaitableTrackerStore, SQLTrackerStore
-from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
     BotUttered,
@@ -25,11 +23,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from addons.tracker_store import REDACTED, RedactingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(ROOT / "domain.yml"))
 
 
 def user(text: str, at: float, token: str = "") -> UserUttered:
