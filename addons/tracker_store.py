@@ -217,12 +217,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         if kept is not None:
             return kept
         with self.engine.connect() as connection:
-            rows = connection.execute(self._current_session, {"sender_id": sender_id}).all()
-            if not self.domain or not rows:
-                self._found_empty = sender_id if self.domain else None
-                return None
-            all_stored = connection.execute(self._count_events, {"sender_id": sender_id})
-            all_stored = all_stored.scalar()
+            # counted before the rows are read: an event added in between (only a reader
+            # without the conversation's lock could see one) makes the count too low, so the
+            # tracker is read again next time instead of being trusted
+            parameters = {"sender_id": sender_id}
+            all_stored = connection.execute(self._count_events, parameters).scalar()
+            rows = connection.execute(self._current_session, parameters).all() if all_stored else []
+        if not self.domain or not rows:
+            self._found_empty = sender_id if self.domain else None
+            return None
         events = [json.loads(data) for (data,) in rows]
         tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
         setattr(tracker, STORED_EVENTS, len(tracker.events))
