@@ -16,10 +16,10 @@ print(json.dumps({name: sorted(map(str, getattr(t, name))) for name in dir(t) if
 """
 
 
-def _python(code: str) -> str:
-    """What a fresh interpreter of the project's venv prints running ``code``."""
+def _python(*arguments: str) -> str:
+    """What a fresh interpreter of the project's venv prints, run with ``arguments``."""
     return subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -29,7 +29,7 @@ def _python(code: str) -> str:
 
 
 def _tables(first_import: str) -> dict[str, list[str]]:
-    return json.loads(_python(f"{first_import}\n{TABLES}").strip().splitlines()[-1])
+    return json.loads(_python("-c", f"{first_import}\n{TABLES}").strip().splitlines()[-1])
 
 
 def test_skops_tables_are_the_same_when_built_before_rasa():
@@ -40,14 +40,7 @@ def test_skops_tables_are_the_same_when_built_before_rasa():
 
 
 def test_the_launcher_is_the_rasa_command():
-    help_text = subprocess.run(
-        [sys.executable, "-m", "addons.rasa_launcher", "run", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-    ).stdout
+    help_text = _python("-m", "addons.rasa_launcher", "run", "--help")
     assert "--enable-api" in help_text and "--endpoints" in help_text
 
 
@@ -59,4 +52,4 @@ def test_the_launched_server_goes_without_jax():
         "print(tflite_util._xla_computation is None, 'jaxlib' in sys.modules,"
         " any('xla' in repr(c) for c in gc.callbacks))\n"
     )
-    assert _python(code).split() == ["True", "False", "False"]
+    assert _python("-c", code).split() == ["True", "False", "False"]
