@@ -11,11 +11,11 @@ has just saved, and the next turn takes it back instead of rebuilding it:
   serialises the turns of a conversation, and the turn saves the tracker back at its end;
   a caller that only reads (the REST channel's message poll) leaves nothing behind, and the
   next turn reads the store as before. Nobody ever shares a tracker with a running turn.
-* It is only handed out as it was saved: a tracker that gained events after its save (a turn
-  that failed before saving) is dropped.
-* The store checks that the database holds no more events of the conversation than were
-  saved with it (one indexed count): with several Rasa servers, another replica may have
-  handled the conversation's last turns.
+* The store hands it out only as it was saved (a tracker that gained events after its save,
+  a turn that failed before saving, is read again), and only if the database holds no more
+  events of the conversation than were saved with it (one indexed count): with several Rasa
+  servers, another replica may have handled the conversation's last turns. Both counts are
+  the ones the store keeps on every tracker it reads or saves.
 * It holds what a read of the store would give: the current session only (a turn that
   started a new session keeps a copy without the earlier one), with secrets already masked
   by the store's save.
@@ -81,30 +81,21 @@ class TrackerCache:
 
     def __init__(self, size: int) -> None:
         self.size = size
-        # sender id -> (tracker, how many of its events were saved, how many events the
-        # conversation had in the database then, all sessions)
-        self._kept: OrderedDict[str, tuple[DialogueStateTracker, int, int]] = OrderedDict()
+        self._kept: OrderedDict[str, DialogueStateTracker] = OrderedDict()
 
     def __len__(self) -> int:
         return len(self._kept)
 
-    def take(self, sender_id: str) -> Optional[tuple[DialogueStateTracker, int]]:
-        """The kept tracker and the number of the conversation's stored events (all
-        sessions) when it was saved; it is no longer kept."""
-        entry = self._kept.pop(sender_id, None)
-        if entry is None:
-            return None
-        tracker, saved_events, all_stored = entry
-        if len(tracker.events) != saved_events:
-            return None  # changed since its save: not what the store holds
-        return tracker, all_stored
+    def take(self, sender_id: str) -> Optional[DialogueStateTracker]:
+        """The conversation's kept tracker; it is no longer kept."""
+        return self._kept.pop(sender_id, None)
 
-    def keep(self, tracker: DialogueStateTracker, all_stored: int) -> DialogueStateTracker:
+    def keep(self, tracker: DialogueStateTracker) -> DialogueStateTracker:
         """Keeps the tracker just saved (its current session); returns what is kept."""
         if self.size <= 0:
             return tracker
         kept = current_session(tracker)
-        self._kept[tracker.sender_id] = (kept, len(kept.events), all_stored)
+        self._kept[tracker.sender_id] = kept
         self._kept.move_to_end(tracker.sender_id)
         while len(self._kept) > self.size:
             self._kept.popitem(last=False)

@@ -175,7 +175,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             # nobody else writes the conversation during the turn (the lock store)
             all_stored += len(rows)
             setattr(tracker, ALL_STORED_EVENTS, all_stored)
-            kept = self.cache.keep(tracker, all_stored)
+            kept = self.cache.keep(tracker)
             setattr(kept, STORED_EVENTS, len(kept.events))
             setattr(kept, ALL_STORED_EVENTS, all_stored)
         else:
@@ -191,15 +191,15 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             return [json.loads(data) for data in rows.scalars()]
 
     def _kept_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        """The tracker kept from the conversation's last save, if the database holds no
-        more events of the conversation than it saved (events are only ever added)."""
-        kept = self.cache.take(sender_id)
-        if kept is None:
-            return None
-        tracker, all_stored = kept
+        """The tracker kept from the conversation's last save, if it has not changed since
+        and the database holds no more events of the conversation than it saved (events are
+        only ever added)."""
+        tracker = self.cache.take(sender_id)
+        if tracker is None or len(tracker.events) != getattr(tracker, STORED_EVENTS, None):
+            return None  # changed since its save: not what the store holds
         with self.engine.connect() as connection:
             count = connection.execute(self._count_events, {"sender_id": sender_id}).scalar()
-        return tracker if count == all_stored else None
+        return tracker if count == getattr(tracker, ALL_STORED_EVENTS, None) else None
 
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
         """Rasa's: every session of the conversation (None when nothing is stored). The agent
