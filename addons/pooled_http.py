@@ -15,41 +15,30 @@ request (sessions are shared by every endpoint), and the number of connections i
 ``KEEPALIVE_SECONDS``, below the keep-alive of Sanic (5 s, the action server), so we never
 send on a connection the server is about to close.
 
-The request body is serialised with ujson (already installed by Sanic), falling back to the
-standard library for anything ujson refuses: same JSON text up to spacing, in a third of the
-time for the tracker and domain documents Rasa sends.
+The request body (the tracker, sometimes the domain) is serialised by ``addons.fast_json``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import ssl
 import weakref
 from typing import Any, Optional
 
 import aiohttp
-import ujson
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
 from addons import turn_gate
+from addons.fast_json import dumps
 
 KEEPALIVE_SECONDS = 2.0
 
 _sessions: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.ClientSession] = (
     weakref.WeakKeyDictionary()
 )
-
-
-def dumps(document: Any) -> str:
-    """JSON text of ``document``: ujson, or the standard library where ujson refuses it."""
-    try:
-        return ujson.dumps(document, escape_forward_slashes=False)
-    except (TypeError, OverflowError, ValueError):
-        return json.dumps(document)
 
 
 def pooled_session() -> aiohttp.ClientSession:

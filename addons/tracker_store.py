@@ -45,7 +45,7 @@ from rasa.shared.core.events import SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from addons import tracker_cache
+from addons import fast_json, tracker_cache
 from addons.redaction import redact
 from addons.sqlite_tuning import tuned
 from service_kit.db import ensure_sqlite_directory
@@ -163,7 +163,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
                 "timestamp": data.get("timestamp"),
                 "intent_name": data.get("parse_data", {}).get("intent", {}).get(INTENT_NAME_KEY),
                 "action_name": data.get("name"),
-                "data": json.dumps(data),
+                "data": fast_json.dumps(data),
             }
             for event, data in zip(new_events, serialised, strict=True)
         ]

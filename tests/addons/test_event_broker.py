@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from pathlib import Path
+
+import sqlalchemy
 
 from addons.event_broker import SQLEventBroker
 
@@ -43,3 +46,22 @@ def test_a_failed_write_does_not_stop_the_writer(tmp_path: Path) -> None:
     broker.flush()
     assert rows(broker) == [("s", {"sender_id": "s", "event": "user"})]
     asyncio.run(broker.close())
+
+
+def test_events_published_one_by_one_are_written_in_few_transactions(tmp_path: Path) -> None:
+    broker = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
+    commits = []
+    sqlalchemy.event.listen(broker.engine, "commit", lambda _connection: commits.append(1))
+    for number in range(40):  # a few turns of a busy server, an event at a time
+        broker.publish({"sender_id": "s", "event": "bot", "n": number})
+        time.sleep(0.001)
+    broker.flush()
+    assert [data["n"] for _sender, data in rows(broker)] == list(range(40))
+    assert 1 <= len(commits) <= 2  # not one per event
+    asyncio.run(broker.close())
+
+
+def test_flush_after_close_returns_at_once(tmp_path: Path) -> None:
+    broker = SQLEventBroker(host=f"sqlite:///{tmp_path / 'events.db'}")
+    asyncio.run(broker.close())
+    broker.flush()

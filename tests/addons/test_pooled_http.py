@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import math
 
 import pytest
 from aiohttp import web
@@ -104,13 +103,3 @@ async def test_errors_and_non_json_answers_as_rasa(server):
         await endpoint(base, "broken").request(json={})
     assert error.value.status == 500
     assert await endpoint(base, "text").request(json={}) is None
-
-
-def test_dumps_falls_back_to_the_standard_library():
-    assert json.loads(pooled_http.dumps({"a": "退款/x", "b": [1, 2.5]})) == {
-        "a": "退款/x",
-        "b": [1, 2.5],
-    }
-    assert math.isnan(json.loads(pooled_http.dumps({"x": math.nan}))["x"])
-    # ujson refuses integers beyond 64 bits; the standard library writes them
-    assert json.loads(pooled_http.dumps({"big": 2**70})) == {"big": 2**70}
