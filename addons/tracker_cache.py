@@ -15,7 +15,8 @@ has just saved, and the next turn takes it back instead of rebuilding it:
   a turn that failed before saving, is read again), and only if the database holds no more
   events of the conversation than were saved with it (one indexed count): with several Rasa
   servers, another replica may have handled the conversation's last turns. Both counts are
-  the ones the store keeps on every tracker it reads or saves.
+  the ones the store keeps on every tracker it reads or saves. A server with an in-memory
+  lock store is the only one, and skips the count (``addons.speedups``).
 * It holds what a read of the store would give: the current session only (a turn that
   started a new session keeps a copy without the earlier one), with secrets already masked
   by the store's save.

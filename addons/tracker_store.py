@@ -135,6 +135,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.cache = tracker_cache.TrackerCache(
             tracker_cache.size_from_environment() if cache_size is None else int(cache_size)
         )
+        # True when no other server can add to this server's conversations: set by
+        # addons.speedups when the server's lock store is in memory (see _kept_tracker)
+        self.sole_writer = False
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Masks every user message, stores the new events and streams them to the broker."""
@@ -193,10 +196,18 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     def _kept_tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
         """The tracker kept from the conversation's last save, if it has not changed since
         and the database holds no more events of the conversation than it saved (events are
-        only ever added)."""
+        only ever added).
+
+        The count is what tells that another server handled the conversation meanwhile. A
+        server whose lock store is in memory is the only one (Rasa serialises a
+        conversation's turns with that lock only within one process; several servers need
+        a shared lock store), so its own saves are the only writes and the count is skipped.
+        """
         tracker = self.cache.take(sender_id)
         if tracker is None or len(tracker.events) != getattr(tracker, STORED_EVENTS, None):
             return None  # changed since its save: not what the store holds
+        if self.sole_writer:
+            return tracker
         with self.engine.connect() as connection:
             count = connection.execute(self._count_events, {"sender_id": sender_id}).scalar()
         return tracker if count == getattr(tracker, ALL_STORED_EVENTS, None) else None

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from rasa.core.agent import Agent
+from rasa.core.lock_store import InMemoryLockStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
     ActionExecuted,
@@ -21,7 +23,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from addons import tracker_cache, tracker_states
+from addons import speedups, tracker_cache, tracker_states  # noqa: F401  (installs the Agent hook)
+from addons.lock_store import AtomicRedisLockStore
 from addons.tracker_store import RedactingSQLTrackerStore
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -229,4 +232,32 @@ async def test_a_tracker_built_elsewhere_is_not_kept(url, domain):
     statements.clear()
     reread = await store.retrieve("c3")
     assert reread is not replaced and reads_events(statements)
+    store.engine.dispose()
+
+
+async def test_the_only_server_takes_its_kept_tracker_without_a_query(url, domain):
+    """With an in-memory lock store the server is the only writer: nothing to count."""
+    store = RedactingSQLTrackerStore(domain=domain, host=url)
+    agent = Agent(domain=domain, tracker_store=store, lock_store=InMemoryLockStore())
+    assert store.sole_writer
+    tracker = await store.get_or_create_tracker("c1", append_action_listen=False)
+    for event in [*new_session(), ActionExecuted("action_listen"), UserUttered("你好")]:
+        tracker.update(event)
+    await agent.tracker_store.save(tracker)
+
+    statements: list[str] = []
+    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    kept = await agent.tracker_store.retrieve("c1")
+    assert statements == []
+    assert kept.events[-1] is tracker.events[-1]  # the saved session, not read back
+    read_back = await agent.tracker_store.retrieve("c1")  # taken already: from the database
+    assert statements and read_back.events[-1] is not tracker.events[-1]
+    assert list(read_back.events) == list(kept.events)
+    store.engine.dispose()
+
+
+def test_a_server_with_a_shared_lock_store_keeps_counting(url, domain):
+    store = RedactingSQLTrackerStore(domain=domain, host=url)
+    Agent(domain=domain, tracker_store=store, lock_store=AtomicRedisLockStore(host="127.0.0.1"))
+    assert not store.sole_writer
     store.engine.dispose()
