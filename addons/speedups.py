@@ -12,6 +12,10 @@ never by the action server.
   shape is checked directly: an object whose ``events`` and ``responses`` are lists of
   objects, each event naming its type. A violation raises jsonschema's ``ValidationError``
   with Rasa's message, as before.
+* The form validators, the only actions that ask for the domain (``send_domain`` in
+  domain.yml), get it without its responses: 60 of its 67 KB of JSON, which Rasa serialised
+  and the action server parsed on every validation call, for text only Rasa renders (rasa-sdk
+  reads the domain's slots and forms; the actions send response names, never read them).
 * ``Event.resolve_by_type`` walks every subclass of ``Event`` (``all_subclasses`` recursion)
   for each event it deserialises: hundreds of times per turn (a tracker read, every action
   answer). The event classes are fixed once Rasa is imported, so the name → class map is
@@ -130,6 +134,30 @@ def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
             f"format visit {DOCS_BASE_URL}/custom-actions"
         )
     return True
+
+
+_rasa_action_call_format = RemoteAction._action_call_format
+DOMAIN_FOR_ACTIONS_ATTRIBUTE = "_eepay_domain_for_actions"
+
+
+def domain_for_actions(domain: Domain) -> dict[str, Any]:
+    """The domain as the action server gets it: Rasa's ``as_dict`` without the responses
+    (built once per domain)."""
+    cached = domain.__dict__.get(DOMAIN_FOR_ACTIONS_ATTRIBUTE)
+    if cached is None:
+        cached = {key: value for key, value in domain.as_dict().items() if key != "responses"}
+        domain.__dict__[DOMAIN_FOR_ACTIONS_ATTRIBUTE] = cached
+    return cached
+
+
+def _action_call_format(
+    self: RemoteAction, tracker: DialogueStateTracker, domain: Domain
+) -> dict[str, Any]:
+    """Rasa's request to the action server, with the domain (when sent) without responses."""
+    result = _rasa_action_call_format(self, tracker, domain)
+    if "domain" in result:
+        result["domain"] = domain_for_actions(domain)
+    return result
 
 
 _EVENT_TYPES: dict[str, type] = {}
@@ -340,6 +368,7 @@ def _load_model_then_freeze(self: Agent, *args: Any, **kwargs: Any) -> None:
 def install() -> None:
     """Replaces the slow methods (idempotent)."""
     RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    RemoteAction._action_call_format = _action_call_format  # type: ignore[method-assign]
     Event.resolve_by_type = staticmethod(_resolve_by_type)  # type: ignore[method-assign]
     EndpointConfig.request = pooled_request  # type: ignore[method-assign]
     Slot.__copy__ = _copy_slot  # type: ignore[attr-defined]
