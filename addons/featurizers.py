@@ -18,20 +18,33 @@ built as the sparse matrix Rasa ends with (sorted, in COO form), instead of aski
 steps were SciPy's matrix constructors and checks three times over, about a twentieth of
 the server's CPU per turn (py-spy, bench/load.py). Same analyzer, same counts, same dtypes
 (tests/addons/test_featurizers.py compares both on every training message).
+
+``SentenceRegexFeaturizer`` is Rasa's ``RegexFeaturizer`` on the same terms: one feature per
+pattern (the regexes and lookup tables of data/nlu) set when a match overlaps a token of the
+message, for the whole message only. Rasa also fills a per-token matrix and marks every token
+with the patterns it matched (both read only by a CRF), searching each pattern with
+``re.finditer`` and turning two dense arrays into SciPy matrices per message: a thirtieth of
+the server's CPU per turn. Here each pattern is compiled once and searched until its first
+match that overlaps a token (tests/addons/test_featurizers.py compares the sentence features
+with Rasa's on every training message).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Optional
 
 import numpy as np
 import scipy.sparse
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
-from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES
+from rasa.nlu.constants import DENSE_FEATURIZABLE_ATTRIBUTES, TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
+from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+from rasa.shared.nlu.constants import ACTION_TEXT, RESPONSE, TEXT
+from rasa.shared.nlu.training_data.message import Message
 from sklearn.feature_extraction.text import CountVectorizer
 
 
@@ -78,3 +91,48 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
             data = np.array([counts[column] for column in columns.tolist()], vectorizer.dtype)
         rows = np.zeros(len(columns), dtype=np.int32)
         return scipy.sparse.coo_matrix((data, (rows, columns)), shape=(1, len(vocabulary)))
+
+
+# the attributes whose sentence vector Rasa's RegexFeaturizer fills (the others stay zero)
+_SENTENCE_ATTRIBUTES = (RESPONSE, TEXT, ACTION_TEXT)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
+class SentenceRegexFeaturizer(RegexFeaturizer):
+    """``RegexFeaturizer`` with sentence features only."""
+
+    def _compiled_patterns(self) -> list[re.Pattern]:
+        """The known patterns compiled with the featurizer's flags (kept while they last)."""
+        kept = self.__dict__.get("_compiled")
+        if kept is None or kept[0] is not self.known_patterns:
+            flags = 0 if self.case_sensitive else re.IGNORECASE
+            compiled = [re.compile(pattern["pattern"], flags) for pattern in self.known_patterns]
+            kept = self.__dict__["_compiled"] = (self.known_patterns, compiled)
+        return kept[1]
+
+    def _features_for_patterns(
+        self, message: Message, attribute: str
+    ) -> tuple[Optional[scipy.sparse.coo_matrix], Optional[scipy.sparse.coo_matrix]]:
+        """No sequence features; the sentence features of Rasa's ``_features_for_patterns``."""
+        text = message.get(attribute)
+        if not text:
+            return None, None
+        tokens = message.get(TOKENS_NAMES[attribute], [])
+        if not tokens:
+            return None, None
+        spans = [(token.start, token.end) for token in tokens]
+        matched: list[int] = []
+        if attribute in _SENTENCE_ATTRIBUTES:
+            for index, pattern in enumerate(self._compiled_patterns()):
+                if any(
+                    start < match.end() and end > match.start()
+                    for match in pattern.finditer(text)
+                    for start, end in spans
+                ):
+                    matched.append(index)
+        columns = np.array(matched, dtype=np.int32)
+        sentence = scipy.sparse.coo_matrix(
+            (np.ones(len(columns)), (np.zeros(len(columns), dtype=np.int32), columns)),
+            shape=(1, len(self.known_patterns)),
+        )
+        return None, sentence

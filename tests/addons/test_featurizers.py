@@ -3,14 +3,16 @@ and a trained model whose intents are those of the features it keeps."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import ACTION_TEXT, INTENT, TEXT
 from sklearn.feature_extraction.text import CountVectorizer
 
-from addons.featurizers import SentenceCountVectorsFeaturizer
+from addons.featurizers import SentenceCountVectorsFeaturizer, SentenceRegexFeaturizer
 
 TRAINING = ["付款 失败 了", "退款 到 哪 了", "我 忘记 密码", "login failed again", "转 人工"]
 PROBES = [["付款", "一直", "失败"], ["refund", "where"], [], ["转", "人工", "谢谢"], ["😀"]]
@@ -83,3 +85,54 @@ def test_each_sentence_vector_is_exactly_sklearns(analyzer, binary) -> None:
             ours_part, rasas_part = getattr(our_vector, part), getattr(rasa_vector, part)
             assert ours_part.dtype == rasas_part.dtype
             assert ours_part.tolist() == rasas_part.tolist()
+
+
+def _tokens(text: str, per_character: bool) -> list:
+    from rasa.nlu.tokenizers.tokenizer import Token
+
+    unit = r"\S" if per_character else r"\S+"
+    return [Token(m.group(), m.start()) for m in re.finditer(unit, text)]
+
+
+@pytest.mark.parametrize("per_character", [False, True])
+def test_regex_sentence_features_are_rasas_on_every_training_message(per_character) -> None:
+    """Every regex and lookup table of the project, on every training message and on probes
+    that match inside, across and outside tokens."""
+    from pathlib import Path
+
+    from rasa.nlu.constants import TOKENS_NAMES
+    from rasa.nlu.featurizers.sparse_featurizer.regex_featurizer import RegexFeaturizer
+    from rasa.nlu.utils.pattern_utils import extract_patterns
+    from rasa.shared.nlu.training_data.loading import load_data
+    from rasa.shared.nlu.training_data.message import Message
+
+    data = load_data(str(Path(__file__).resolve().parents[2] / "data" / "nlu"))
+    patterns = extract_patterns(data, use_word_boundaries=False)
+    assert len(patterns) >= 5
+    ours = object.__new__(SentenceRegexFeaturizer)
+    rasas = object.__new__(RegexFeaturizer)
+    for featurizer in (ours, rasas):
+        featurizer.known_patterns = patterns
+        featurizer.case_sensitive = False
+
+    texts = [example.get(TEXT) for example in data.intent_examples if example.get(TEXT)]
+    texts += ["用招商银行卡付的 T202611220003", "mail me: A@B.CN", "工商 银行", "   ", ""]
+    matched = 0
+    for attribute in (TEXT, ACTION_TEXT, INTENT):
+        for text in texts:
+            message = Message({attribute: text})
+            message.set(TOKENS_NAMES[attribute], _tokens(text, per_character))
+            our_sequence, mine = ours._features_for_patterns(message, attribute)
+            _, theirs = rasas._features_for_patterns(message, attribute)
+            assert our_sequence is None
+            if theirs is None:
+                assert mine is None
+                continue
+            assert mine.shape == theirs.shape and mine.dtype == theirs.dtype
+            assert (mine.row.tolist(), mine.col.tolist()) == (
+                theirs.row.tolist(),
+                theirs.col.tolist(),
+            )
+            assert mine.data.tolist() == theirs.data.tolist()
+            matched += theirs.nnz > 0
+    assert matched > 20
