@@ -13,7 +13,6 @@ description alone, with the definitions of docs/contracts.md.
 
 from __future__ import annotations
 
-import json
 import random
 import statistics
 import uuid
@@ -34,6 +33,7 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
+from addons import fast_json
 from addons.event_broker import SQLEventBroker
 
 ZONE = ZoneInfo("Asia/Shanghai")
@@ -94,7 +94,7 @@ class EventsDatabase:
                 [
                     self.broker.SQLBrokerEvent(
                         sender_id=sender_id,
-                        data=json.dumps({"sender_id": sender_id, **event.as_dict()}),
+                        data=fast_json.dumps({"sender_id": sender_id, **event.as_dict()}),
                     )
                     for sender_id, event in items
                 ]
