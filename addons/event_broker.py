@@ -93,7 +93,7 @@ class SQLEventBroker(sql.SQLEventBroker):
     def _write_batches(self) -> None:
         while True:
             batch = [self._queue.get()]
-            if batch[0] is not _STOP and not isinstance(batch[0], threading.Event):
+            if isinstance(batch[0], dict):  # an event (not a flush marker or the stop)
                 time.sleep(BATCH_WINDOW_SECONDS)  # let the rest of the batch arrive
             while len(batch) < MAX_BATCH and batch[-1] is not _STOP:
                 try:

@@ -380,8 +380,7 @@ def install() -> None:
         module.copy = _DEBUG_LOG_COPIES  # type: ignore[attr-defined]
     Domain.is_empty = _domain_is_empty  # type: ignore[method-assign]
     Agent.load_model = _load_model_then_freeze  # type: ignore[method-assign]
-    if Agent.__init__ is not _agent_init:
-        Agent.__init__ = _agent_init  # type: ignore[method-assign]
+    Agent.__init__ = _agent_init  # type: ignore[method-assign]
 
 
 install()

@@ -61,6 +61,11 @@ def new_session() -> list[Event]:
     return [ActionExecuted("action_session_start"), SessionStarted()]
 
 
+def first_turn(text: str = "你好") -> list[Event]:
+    """A new session and the customer's first message."""
+    return [*new_session(), ActionExecuted("action_listen"), UserUttered(text)]
+
+
 def view(tracker: DialogueStateTracker, domain: Domain, states_function=None) -> dict:
     """What the server reads of a tracker: its events and state as the action server gets
     them, and the dialogue states the policies get (from the replays the server keeps,
@@ -143,7 +148,7 @@ async def test_a_turn_on_another_replica_is_read_from_the_database(url, domain):
     replica_a = RedactingSQLTrackerStore(domain=domain, host=url)
     replica_b = RedactingSQLTrackerStore(domain=domain, host=url)
     tracker = await replica_a.get_or_create_tracker("c1", append_action_listen=False)
-    for event in [*new_session(), ActionExecuted("action_listen"), UserUttered("你好")]:
+    for event in first_turn():
         tracker.update(event)
     await replica_a.save(tracker)
 
@@ -222,11 +227,9 @@ async def test_a_tracker_built_elsewhere_is_not_kept(url, domain):
     tracker/events``): the next turn reads the database, whatever that tracker holds."""
     store = RedactingSQLTrackerStore(domain=domain, host=url)
     statements = statements_of(store)
-    stored = [*new_session(), ActionExecuted("action_listen"), UserUttered("你好")]
+    stored = first_turn()
     await store.save(DialogueStateTracker.from_events("c3", stored, domain.slots))
-    replaced = DialogueStateTracker.from_events(
-        "c3", [*new_session(), ActionExecuted("action_listen"), UserUttered("退款"), *stored[2:]]
-    )
+    replaced = DialogueStateTracker.from_events("c3", [*first_turn("退款"), *stored[2:]])
     await store.save(replaced)
     await store.save(replaced)  # saved again: still not known
     statements.clear()
@@ -241,17 +244,16 @@ async def test_the_only_server_takes_its_kept_tracker_without_a_query(url, domai
     agent = Agent(domain=domain, tracker_store=store, lock_store=InMemoryLockStore())
     assert store.sole_writer
     tracker = await store.get_or_create_tracker("c1", append_action_listen=False)
-    for event in [*new_session(), ActionExecuted("action_listen"), UserUttered("你好")]:
+    for event in first_turn():
         tracker.update(event)
     await agent.tracker_store.save(tracker)
 
-    statements: list[str] = []
-    sa.event.listen(store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    statements = statements_of(store)
     kept = await agent.tracker_store.retrieve("c1")
     assert statements == []
     assert kept.events[-1] is tracker.events[-1]  # the saved session, not read back
     read_back = await agent.tracker_store.retrieve("c1")  # taken already: from the database
-    assert statements and read_back.events[-1] is not tracker.events[-1]
+    assert reads_events(statements) and read_back.events[-1] is not tracker.events[-1]
     assert list(read_back.events) == list(kept.events)
     store.engine.dispose()
 
