@@ -24,7 +24,7 @@ from actions.common import Events, LeavableFormValidation, channel_of
 from actions.desk_client import get_desk_client
 from actions.i18n import language_of
 from actions.summary import main_intent
-from addons.redaction import redact
+from service_kit.redaction import redact
 
 FORM_SLOTS = ("rating_score", "rating_comment", "rating_skipped")
 SKIP_WORDS = (

@@ -7,8 +7,8 @@ from decimal import Decimal
 from typing import Optional
 
 from actions.i18n import MONTHS, text
-from addons.dates import EEPAY_TZ
-from addons.language import DEFAULT, ENGLISH
+from service_kit.dates import EEPAY_TZ
+from service_kit.language import DEFAULT, ENGLISH
 
 
 def yuan(fen: int) -> str:

@@ -2,7 +2,7 @@
 
 Responses live in domain.yml (English as a conditional variation on the ``language`` slot);
 the pieces the actions compute — a refusal reason, a status, a button title — live here.
-Traditional Chinese is the Simplified text converted by OpenCC (``addons.language.localise``),
+Traditional Chinese is the Simplified text converted by OpenCC (``service_kit.language.localise``),
 like the responses, so there is one Chinese source.
 """
 
@@ -12,7 +12,7 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
-from addons.language import DEFAULT, ENGLISH, conversation_language, localise
+from service_kit.language import DEFAULT, ENGLISH, conversation_language, localise
 
 TEXTS: dict[str, dict[str, str]] = {
     # what could not be checked when the backend is down

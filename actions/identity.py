@@ -10,7 +10,7 @@ from typing import Optional
 
 from rasa_sdk import Tracker
 
-from addons import customer_token
+from service_kit import customer_token
 
 
 def verified_customer_id(tracker: Tracker) -> Optional[str]:

@@ -6,7 +6,7 @@ from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
-from addons.redaction import redact
+from service_kit.redaction import redact
 
 SUPPORT_INTENTS = (
     "payment_failed",

@@ -2,7 +2,7 @@
 eepay's safety notice.
 
 Languages: the conversation's language is computed from its messages
-(``addons.language.conversation_language``) and given to Rasa's variation filter as the
+(``service_kit.language.conversation_language``) and given to Rasa's variation filter as the
 ``language`` slot, so a response's English variant, a conditional variation on that slot in
 domain.yml, is picked for English conversations. When a message changes the language, the
 first reply says so to the front end (``custom: {"type": "language", ...}``) so the widget's
@@ -11,7 +11,7 @@ at render time, buttons included: one source text for both scripts, so they cann
 apart (tests check that every response has an English variant and that Traditional output
 has no Simplified-only characters).
 
-When the customer has just typed a secret (see ``addons.sensitive_data_detector``), the first
+When the customer has just typed a secret (see ``addons.nlu.sensitive_data_detector``), the first
 reply of the bot's turn starts with ``utter_sensitive_data_warning``: we never need their
 password, code or card number, it has been masked, and they should change it if it was real.
 The notice rides on the reply instead of being a dialogue action of its own, so it can never
@@ -29,9 +29,9 @@ from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from addons import session_start, speedups  # noqa: F401  (speedups installs on import)
-from addons.language import conversation_language, localise
-from addons.sensitive_data_detector import SENSITIVE_DATA
+from addons.nlu.sensitive_data_detector import SENSITIVE_DATA
+from addons.serving import session_start, speedups  # noqa: F401  (speedups installs on import)
+from service_kit.language import conversation_language, localise
 
 # the NLG loads in every Rasa server (endpoints.yml): eepay's session start goes in with it
 session_start.install()

@@ -8,7 +8,7 @@ arguments as the ``rasa`` command. The intent classifier's model is stored with 
 function up in every loaded module (``skops.io._utils.whichmodule``). Imported where Rasa
 first needs it, after TensorFlow has loaded some 5,700 modules (many of them lazy wrappers
 that import more when looked into), that took 7–9 s of a 13–21 s cold start; imported first it
-takes under 2 s, and builds the same table (tests/addons/test_rasa_launcher.py).
+takes under 2 s, and builds the same table (tests/addons/serving/test_rasa_launcher.py).
 
 JAX is kept out. TensorFlow 2.12 depends on it only for one TFLite conversion helper, which
 it imports if it can (``tensorflow/lite/python/util.py``) and otherwise goes without; eepay

@@ -47,10 +47,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from addons import customer_token  # noqa: E402
 from bench.loadtest import procinfo, services  # noqa: E402
 from bench.loadtest.corpus import Corpus, baseline_corpus, default_corpus  # noqa: E402
 from bench.loadtest.driver import run_load, summarize  # noqa: E402
+from service_kit import customer_token  # noqa: E402
 from tests.support import stack  # noqa: E402
 
 DEMO_CUSTOMERS = tuple(f"u{n}" for n in range(1001, 1010))

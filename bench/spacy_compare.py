@@ -7,7 +7,7 @@ dictionary, plus an EntityRuler compiled from the lookup tables and synonyms in
 ``data/nlu/entities.yml``; no downloaded model), then trains two NLU models that differ only in
 how ``bank`` and ``payment_method`` are found:
 
-* ``lookup``: ``addons.entity_extractors.LookupEntityExtractor`` (what config.yml uses);
+* ``lookup``: ``addons.nlu.entity_extractors.LookupEntityExtractor`` (what config.yml uses);
 * ``spacy``:  ``SpacyNLP`` (loaded by path) + ``SpacyEntityExtractor`` over the EntityRuler.
 
 For each: entity precision/recall on ``tests/nlu/entities_zh.jsonl``, in-scope macro-F1 and
@@ -69,7 +69,7 @@ def configs(spacy_path: Path) -> dict[str, dict]:
     spacy_config = yaml.safe_load(yaml.safe_dump(base))
     pipeline = []
     for component in spacy_config["pipeline"]:
-        if component["name"] == "addons.entity_extractors.LookupEntityExtractor":
+        if component["name"] == "addons.nlu.entity_extractors.LookupEntityExtractor":
             pipeline.append({"name": "SpacyEntityExtractor", "dimensions": list(ENTITIES)})
             continue
         pipeline.append(component)

@@ -19,8 +19,8 @@ from typing import Any
 
 from rasa.core.channels.channel import UserMessage
 
-from addons import turn_gate
-from addons.redaction import redact
+from addons.serving import turn_gate
+from service_kit.redaction import redact
 
 logger = logging.getLogger(__name__)
 

@@ -20,8 +20,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from addons import customer_token
 from channels.guard import Handler, guarded
+from service_kit import customer_token
 
 MAX_SENDER_CHARS = 128  # tracker stores index sender ids as VARCHAR(255)
 

@@ -60,7 +60,6 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
-from addons import customer_token
 from channels.guard import FAILURE_REPLY, Handler, guarded
 from channels.wechat_api import DEFAULT_BASE_URL, CustomerServiceClient, WeChatAPIError
 from channels.wechat_messages import (
@@ -79,6 +78,7 @@ from channels.wechat_messages import (
     xml_fields,
 )
 from channels.wechat_state import WeChatState, store_from_url
+from service_kit import customer_token
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from addons.language import TRADITIONAL, localise
+from service_kit.language import TRADITIONAL, localise
 
 ROOT = Path(__file__).resolve().parent.parent
 RESPONSES = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]

@@ -6,7 +6,7 @@ import logging
 
 import uvicorn
 
-from addons.customer_token import DEV_SECRET
+from service_kit.customer_token import DEV_SECRET
 from service_kit.json_logging import configure_json_logging
 from web.app import MissingAssets, create_app
 from web.settings import Settings

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal, Optional
 
-from addons import customer_token
+from service_kit import customer_token
 from web.settings import Settings
 
 Language = Literal["zh", "en"]

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseSettings, Field, validator
 
-from addons.customer_token import DEV_SECRET, MAX_TTL_SECONDS
+from service_kit.customer_token import DEV_SECRET, MAX_TTL_SECONDS
 
 WEB_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WEB_DIR / "static"

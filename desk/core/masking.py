@@ -1,10 +1,10 @@
 """Personal data as the desk shows it: masked except the last four digits.
 
-The bot already masks secrets before anything is stored (``addons.redaction``); the desk runs the
-same ``redact`` again (it is idempotent, so what the bot masked stays masked) and also masks
-phone numbers and email addresses that customers type, which the bot keeps for its own
-entity extraction. Every text that reaches an agent — transcripts, summaries, exports, the
-queue — passes :func:`mask_text`.
+The bot already masks secrets before anything is stored (``service_kit.redaction``); the
+desk runs the same ``redact`` again (it is idempotent, so what the bot masked stays masked)
+and also masks phone numbers and email addresses that customers type, which the bot keeps
+for its own entity extraction. Every text that reaches an agent — transcripts, summaries,
+exports, the queue — passes :func:`mask_text`.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any, Optional
 
-from addons.redaction import mask_email, redact
+from service_kit.redaction import mask_email, redact
 
 # Mainland mobile numbers, optionally with +86 and spaces or dashes: 13800001001, 138 0000 1001.
 _PHONE_RE = re.compile(r"(?<![\dA-Za-z*])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d){8}(?![\dA-Za-z])")

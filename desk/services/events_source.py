@@ -1,6 +1,6 @@
 """Read-only access to Rasa's events database (the table ``events``: id, sender_id, data).
 
-``addons.event_broker.SQLEventBroker`` writes one row per tracker event, ``data`` being the
+``addons.stores.event_broker.SQLEventBroker`` writes one row per tracker event, ``data`` being the
 event's ``as_dict()`` plus ``sender_id`` as JSON (docs/contracts.md). The desk only reads it,
 and its connection cannot write even by mistake: SQLite is opened with ``mode=ro``, PostgreSQL
 sessions are ``default_transaction_read_only``. In production give the desk a database role

@@ -19,7 +19,7 @@ import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from addons.customer_token import mint
+from service_kit.customer_token import mint
 from tests.support import stack
 
 ROOT = Path(__file__).resolve().parents[2]

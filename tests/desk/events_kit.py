@@ -1,7 +1,8 @@
 """Rasa's events table, and generated conversations whose true figures the tests know.
 
-``EventsDatabase`` fills the ``events`` table with ``addons.event_broker.SQLEventBroker``, the
-broker Rasa runs (endpoints.yml), from real ``rasa.shared.core.events`` objects: each row is
+``EventsDatabase`` fills the ``events`` table with
+``addons.stores.event_broker.SQLEventBroker``, the broker Rasa runs (endpoints.yml), from
+real ``rasa.shared.core.events`` objects: each row is
 ``{"sender_id": ..., **event.as_dict()}`` as JSON, exactly what Rasa's tracker store streams.
 
 ``generate`` builds days of conversations — sessions opened by ``session_started`` (and one
@@ -33,8 +34,8 @@ from rasa.shared.core.events import (
     UserUttered,
 )
 
-from addons import fast_json
-from addons.event_broker import SQLEventBroker
+from addons.stores.event_broker import SQLEventBroker
+from service_kit import fast_json
 
 ZONE = ZoneInfo("Asia/Shanghai")
 

@@ -21,7 +21,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from addons.customer_token import mint
+from service_kit.customer_token import mint
 from tests.support import stack as services
 from tests.support.processes import ROOT, free_port
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from addons.customer_token import mint
+from service_kit.customer_token import mint
 from tests.support import stack as services
 from tests.support.processes import free_port
 from tests.wechat.conftest import credentials_file

@@ -11,7 +11,7 @@ import uuid
 import httpx
 import pytest
 
-from addons.customer_token import mint
+from service_kit.customer_token import mint
 from tests.support import stack as services
 
 pytestmark = pytest.mark.e2e

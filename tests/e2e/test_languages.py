@@ -7,8 +7,8 @@ import uuid
 import httpx
 import pytest
 
-from addons.customer_token import mint
-from addons.language import ENGLISH, SIMPLIFIED, TRADITIONAL, detect_language
+from service_kit.customer_token import mint
+from service_kit.language import ENGLISH, SIMPLIFIED, TRADITIONAL, detect_language
 from tests.support import stack as services
 
 pytestmark = pytest.mark.e2e

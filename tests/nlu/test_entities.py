@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from addons.dates import today_in_eepay_tz
+from service_kit.dates import today_in_eepay_tz
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "models" / "eepay.tar.gz"

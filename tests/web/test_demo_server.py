@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from addons import customer_token
+from service_kit import customer_token
 from web import app as web_app
 from web.settings import STATIC_DIR, Settings
 

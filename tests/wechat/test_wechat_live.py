@@ -13,9 +13,9 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from addons import customer_token
 from channels.wechat import UNSUPPORTED_REPLY, WELCOME_TEXT, customer_token_for
 from channels.wechat_messages import split_message
+from service_kit import customer_token
 from tests.support import stack as services
 from tests.wechat.wechat_kit import (
     AES_KEY,
