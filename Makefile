@@ -48,11 +48,13 @@ venv: $(VENV)/.installed
 .env: .env.example
 	@test -f .env || { cp .env.example .env; echo "created .env from .env.example (development defaults)"; }
 
+# spaCy and what only it needs are left out: make bench-spacy may have installed them in .venv
 .PHONY: lock
 lock:
 	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
 	$(PY) -m pip install --quiet -r requirements.in
-	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' > requirements.lock
+	$(PY) -m pip freeze --exclude-editable | grep -v '^pip==' \
+		| grep -v -i -F -x -f <(grep -E '^[A-Za-z0-9]' $(BENCH_SPACY_REQUIREMENTS)) > requirements.lock
 
 # --- front-end and browser dependencies --------------------------------------
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -120,6 +122,14 @@ bench-nlu: $(MODEL)
 bench-load: $(VENV)/.installed $(MODEL) system-deps
 	$(PY) bench/load.py --concurrency 20 --duration 60
 
+# spaCy is not a product dependency: this benchmark installs it into .venv for itself
+BENCH_SPACY_REQUIREMENTS := bench/requirements-spacy.txt
+
+.PHONY: bench-spacy
+bench-spacy: $(VENV)/.installed
+	$(PY) -m pip install --quiet -r $(BENCH_SPACY_REQUIREMENTS)
+	$(PY) bench/spacy_compare.py
+
 # --- tests ------------------------------------------------------------------
 .PHONY: lint
 lint: $(VENV)/.installed
@@ -130,11 +140,15 @@ lint: $(VENV)/.installed
 validate: $(VENV)/.installed
 	$(RASA) data validate --config config.yml --domain domain.yml --data data --fail-on-warnings
 
+# After the suite, the tests that start a Rasa server run again on Rasa's own code: the product
+# must work with the speed patches of addons/serving off, only slower (docs/upgrading-rasa.md).
 .PHONY: test
 test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) browser-deps system-deps
 	$(MAKE) lint
 	$(MAKE) validate
 	$(VENV)/bin/pytest --junitxml=results/pytest.xml
+	RASA_PATCHES=off $(VENV)/bin/pytest -m "e2e and not browser" \
+		--junitxml=results/pytest-unpatched.xml
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core
 

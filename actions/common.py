@@ -5,6 +5,10 @@ An ``AccountAction`` runs ``run_for_customer`` for a verified customer and ``run
 else's data. When the payment backend is down or answers nonsense, the customer hears what
 could not be checked, gets the general checklist, and is handed to a person — never a stack
 trace, never silence.
+
+A form that acts on the account (``AccountFormValidation``) goes on only while each message
+comes from the customer it was opened for; otherwise it stops, and its submission invites the
+customer to log in (docs/security.md, identity).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import (
+from actions.clients.payment_backend import (
     AuthenticationFailed,
     BackendClient,
     BackendError,
@@ -28,7 +32,7 @@ from actions.backend_client import (
     get_backend_client,
 )
 from actions.i18n import language_of, text
-from actions.identity import verified_customer_id
+from actions.identity import flow_customer_id, verified_customer_id
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +153,10 @@ class LeavableFormValidation(FormValidationAction, abc.ABC):
     def name(self) -> str:
         """Validation action name (``validate_<form>``)."""
 
+    def is_open(self, tracker: Tracker) -> bool:
+        """Whether the form goes on: not once the customer left it."""
+        return not tracker.get_slot(self.left_slot)
+
     async def required_slots(
         self,
         domain_slots: list[str],
@@ -156,5 +164,22 @@ class LeavableFormValidation(FormValidationAction, abc.ABC):
         tracker: Tracker,
         domain: DomainDict,
     ) -> list[str]:
-        """Nothing more to ask once the customer left the form."""
-        return [] if tracker.get_slot(self.left_slot) else domain_slots
+        """Nothing more to ask (or validate) once the form is no longer open."""
+        return domain_slots if self.is_open(tracker) else []
+
+
+class AccountFormValidation(LeavableFormValidation, abc.ABC):
+    """Validation of a form that reads or changes the customer's account.
+
+    The form goes on only while the latest message carries the token of the customer it was
+    opened for. With no slot left to ask, rasa-sdk validates none of the turn's answers and
+    Rasa ends the form; its submission action then finds no ``flow_customer_id`` and invites
+    the customer to log in. So a turn without a token, or with another customer's, neither
+    reads nor changes anything.
+
+    Abstract, so the action server does not register it as an action of its own.
+    """
+
+    def is_open(self, tracker: Tracker) -> bool:
+        """Open while the customer who opened it writes, with their token, and stays in it."""
+        return super().is_open(tracker) and flow_customer_id(tracker) is not None

@@ -9,7 +9,8 @@
   picks and explain the next steps.
 
 ``dispute_form`` collects what is missing: the kind of dispute, the freeze decision
-(unauthorized only) and the payment.
+(unauthorized only) and the payment. It goes on only while each message carries the token of
+the customer who opened it: a tokenless "yes" freezes nothing (``AccountFormValidation``).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import (
+from actions.clients.payment_backend import (
     BackendClient,
     Conflict,
     DuplicateGroup,
@@ -32,10 +33,10 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
-from actions.common import AccountAction, Events, LeavableFormValidation, entity_value, hand_off
+from actions.common import AccountAction, AccountFormValidation, Events, entity_value, hand_off
 from actions.formatting import method_label, yuan
 from actions.i18n import language_of, text
-from actions.identity import verified_customer_id
+from actions.identity import flow_customer_id
 from actions.payment_failed import transaction_button
 
 UNAUTHORIZED = "unauthorized"
@@ -205,7 +206,7 @@ class ActionAskDisputeTransactionId(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """One button per recent payment."""
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         buttons = []
         if customer_id:
             with conversation(tracker.sender_id):
@@ -221,7 +222,7 @@ class ActionAskDisputeTransactionId(Action):
         return []
 
 
-class ValidateDisputeForm(LeavableFormValidation):
+class ValidateDisputeForm(AccountFormValidation):
     """Kind of dispute, freeze decision (freezing at once), and the payment."""
 
     left_slot = "dispute_cancelled"
@@ -238,7 +239,7 @@ class ValidateDisputeForm(LeavableFormValidation):
         domain: DomainDict,
     ) -> list[str]:
         """The freeze question only for unauthorized use, and first (it is urgent)."""
-        if tracker.get_slot(self.left_slot):
+        if not self.is_open(tracker):
             return []
         if tracker.get_slot("dispute_type") == UNAUTHORIZED:
             return ["dispute_type", "dispute_freeze_confirmed", "dispute_transaction_id"]
@@ -271,28 +272,29 @@ class ValidateDisputeForm(LeavableFormValidation):
         if value is not True:
             dispatcher.utter_message(response="utter_freeze_declined")
             return {"dispute_freeze_confirmed": False}
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
-        if customer_id:
-            with conversation(tracker.sender_id):
-                result = await get_backend_client().freeze_payment_methods(
-                    customer_id,
-                    reason="unauthorized_use",
-                    idempotency_key=request_key(tracker, "freeze"),
-                )
-            frozen = [m for m in result.items if m.status == "frozen"]
-            language = language_of(tracker)
-            separator = text("method.list_separator", language)
-            names = separator.join(
-                method_label(m.type, m.bank, m.last4, language) for m in frozen
-            ) or text("method.yours", language)
-            dispatcher.utter_message(response="utter_methods_frozen", methods=names)
+        customer_id = flow_customer_id(tracker)
+        if customer_id is None:  # not the form's customer: no answer of theirs
+            return {"dispute_freeze_confirmed": None}
+        with conversation(tracker.sender_id):
+            result = await get_backend_client().freeze_payment_methods(
+                customer_id,
+                reason="unauthorized_use",
+                idempotency_key=request_key(tracker, "freeze"),
+            )
+        frozen = [m for m in result.items if m.status == "frozen"]
+        language = language_of(tracker)
+        separator = text("method.list_separator", language)
+        names = separator.join(
+            method_label(m.type, m.bank, m.last4, language) for m in frozen
+        ) or text("method.yours", language)
+        dispatcher.utter_message(response="utter_methods_frozen", methods=names)
         return {"dispute_freeze_confirmed": True}
 
     async def validate_dispute_transaction_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """A payment of this customer."""
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         transaction_id = str(value or "").strip().upper()
         if not customer_id or not transaction_id:
             return {"dispute_transaction_id": None}
@@ -319,12 +321,13 @@ class ActionOpenDispute(Action):
     ) -> Events:
         """Opens the case with the request's idempotency key and says what happens next."""
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         dispute_type = tracker.get_slot("dispute_type")
         transaction_id = tracker.get_slot("dispute_transaction_id")
-        if tracker.get_slot("dispute_cancelled") or not (
-            customer_id and dispute_type and transaction_id
-        ):
+        if customer_id is None:  # the form stopped: this turn is not its customer's
+            dispatcher.utter_message(response="utter_login_to_continue")
+            return reset
+        if tracker.get_slot("dispute_cancelled") or not (dispute_type and transaction_id):
             dispatcher.utter_message(response="utter_flow_cancelled")
             return reset
         try:

@@ -20,8 +20,8 @@ from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.clients.desk import get_desk_client
 from actions.common import Events, LeavableFormValidation, channel_of
-from actions.desk_client import get_desk_client
 from actions.i18n import language_of
 from actions.summary import main_intent
 from service_kit.redaction import redact

@@ -17,8 +17,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.clients.desk import get_desk_client
 from actions.common import channel_of
-from actions.desk_client import get_desk_client
 from actions.feedback import ask_for_rating
 from actions.formatting import local_time
 from actions.i18n import language_of
@@ -36,7 +36,6 @@ PRIORITY_BY_REASON = {
     "account_frozen": "high",
     "refund_overdue": "high",
 }
-HANDOFF_SLOTS = ("handoff_reason",)
 
 
 def handoff_payload(tracker: Tracker, reason: str) -> dict[str, Any]:
@@ -44,7 +43,9 @@ def handoff_payload(tracker: Tracker, reason: str) -> dict[str, Any]:
     return {
         "conversation_id": tracker.sender_id,
         "channel": channel_of(tracker),
-        "customer_id": verified_customer_id(tracker) or tracker.get_slot("customer_id"),
+        # the token of this message, never the slot: a stranger who knows the conversation id
+        # must not file a ticket an agent would read as the customer's own
+        "customer_id": verified_customer_id(tracker),
         "language": language_of(tracker),
         "reason": reason,
         "priority": PRIORITY_BY_REASON.get(reason, "normal"),

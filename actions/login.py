@@ -13,7 +13,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient
+from actions.clients.payment_backend import BackendClient
 from actions.common import AccountAction, Events, ask_if_solved, hand_off
 from actions.formatting import local_time
 from actions.i18n import TEXTS, language_of, text

@@ -3,7 +3,8 @@
 The bot explains the steps, offers to send a verification code to the customer's registered
 phone or email (shown masked), sends it through the backend on confirmation, and points to the
 secure reset page. The customer types the code and the new password on that page only: the
-bot never receives either. The same code unlocks a login locked by wrong passwords.
+bot never receives either. The same code unlocks a login locked by wrong passwords. A code is
+sent only on a turn that carries the token of the customer who asked (``AccountFormValidation``).
 """
 
 from __future__ import annotations
@@ -16,16 +17,16 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import (
+from actions.clients.payment_backend import (
     BackendClient,
     NotEligible,
     RateLimited,
     conversation,
     get_backend_client,
 )
-from actions.common import AccountAction, Events, LeavableFormValidation, hand_off
+from actions.common import AccountAction, AccountFormValidation, Events, hand_off
 from actions.i18n import language_of, text
-from actions.identity import verified_customer_id
+from actions.identity import flow_customer_id
 
 PASSWORD_RESET = "password_reset"
 UNLOCK = "unlock"
@@ -91,7 +92,7 @@ class ActionAskResetChannel(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """One button per registered contact, and a way out."""
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         language = language_of(tracker)
         buttons = []
         if customer_id:
@@ -107,7 +108,7 @@ class ActionAskResetChannel(Action):
         return []
 
 
-class ValidatePasswordResetForm(LeavableFormValidation):
+class ValidatePasswordResetForm(AccountFormValidation):
     """Understands 手机 / 邮箱 (a plain yes means the phone) and 算了."""
 
     left_slot = "reset_cancelled"
@@ -147,9 +148,12 @@ class ActionSendResetCode(Action):
     ) -> Events:
         """Sends the code (idempotent per request) and explains the next step."""
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         channel = tracker.get_slot("reset_channel")
-        if tracker.get_slot("reset_cancelled") or not channel or not customer_id:
+        if customer_id is None:  # the form stopped: this turn is not its customer's
+            dispatcher.utter_message(response="utter_login_to_continue")
+            return reset
+        if tracker.get_slot("reset_cancelled") or not channel:
             dispatcher.utter_message(response="utter_flow_cancelled")
             return reset
         purpose = tracker.get_slot("reset_purpose") or PASSWORD_RESET

@@ -26,7 +26,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient, NotFound, PaymentMethod, Transaction
+from actions.clients.payment_backend import BackendClient, NotFound, PaymentMethod, Transaction
 from actions.common import AccountAction, Events, ask_if_solved, entity_value, hand_off
 from actions.formatting import local_time, method_label, yuan
 from actions.i18n import TEXTS, language_of, text

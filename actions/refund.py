@@ -4,7 +4,9 @@ A verified customer goes through ``refund_form``: the payment (buttons of their 
 payments; a refused one is explained with the policy reason), the reason, and a confirmation
 that states the amount, the route back and when the money arrives. The submission carries an
 idempotency key tied to this request, so a retried action never files a second refund.
-Anonymous customers get the published refund steps and an invitation to log in.
+Anonymous customers get the published refund steps and an invitation to log in. Every step
+acts only for the customer who started the request, on a turn that carries their token; a turn
+without it stops the form (``AccountFormValidation``) and files nothing.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.backend_client import (
+from actions.clients.payment_backend import (
     BackendClient,
     NotEligible,
     NotFound,
@@ -28,10 +30,10 @@ from actions.backend_client import (
     conversation,
     get_backend_client,
 )
-from actions.common import AccountAction, Events, LeavableFormValidation, entity_value
+from actions.common import AccountAction, AccountFormValidation, Events, entity_value
 from actions.formatting import local_date, local_time, method_label, yuan
 from actions.i18n import TEXTS, language_of, text
-from actions.identity import verified_customer_id
+from actions.identity import flow_customer_id
 
 MAX_CHOICES = 5
 FORM_SLOTS = (
@@ -154,7 +156,7 @@ class ActionAskRefundTransactionId(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """Utters the question with one button per refundable payment."""
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         buttons: list[dict[str, str]] = []
         if customer_id:
             with conversation(tracker.sender_id):
@@ -188,7 +190,7 @@ class ActionAskRefundConfirmed(Action):
         return []
 
 
-class ValidateRefundForm(LeavableFormValidation):
+class ValidateRefundForm(AccountFormValidation):
     """Checks the payment against the refund policy, the reason, and cancellation."""
 
     left_slot = "refund_cancelled"
@@ -201,7 +203,7 @@ class ValidateRefundForm(LeavableFormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accepts a payment of this customer that the policy allows to refund."""
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         transaction_id = str(value or "").strip().upper()
         if not customer_id or not transaction_id:  # a reset, not an answer
             return {"refund_transaction_id": None}
@@ -272,12 +274,15 @@ class ActionSubmitRefund(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """Files the refund with the request's idempotency key."""
-        customer_id = verified_customer_id(tracker) or tracker.get_slot("customer_id")
+        customer_id = flow_customer_id(tracker)
         transaction_id = tracker.get_slot("refund_transaction_id")
+        if customer_id is None:  # the form stopped: this turn is not its customer's
+            dispatcher.utter_message(response="utter_login_to_continue")
+            return reset_form_slots()
         if tracker.get_slot("refund_cancelled") or not tracker.get_slot("refund_confirmed"):
             dispatcher.utter_message(response="utter_refund_cancelled")
             return reset_form_slots()
-        if not customer_id or not transaction_id:
+        if not transaction_id:
             dispatcher.utter_message(response="utter_request_refund_guide")
             return reset_form_slots()
         amount_fen = tracker.get_slot("refund_amount_fen")

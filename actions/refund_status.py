@@ -12,7 +12,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient, NotFound, Refund
+from actions.clients.payment_backend import BackendClient, NotFound, Refund
 from actions.common import AccountAction, Events, entity_value, hand_off
 from actions.formatting import local_date, method_label, yuan
 from actions.i18n import TEXTS, language_of, text

@@ -30,11 +30,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from addons.nlu.sensitive_data_detector import SENSITIVE_DATA
-from addons.serving import session_start, speedups  # noqa: F401  (speedups installs on import)
 from service_kit.language import conversation_language, localise
-
-# the NLG loads in every Rasa server (endpoints.yml): eepay's session start goes in with it
-session_start.install()
 
 WARNING_RESPONSE = "utter_sensitive_data_warning"
 

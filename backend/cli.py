@@ -13,31 +13,25 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from typing import Optional
 
-from backend.core.clock import CHINA_TZ, Clock
-from backend.core.errors import ApiError
+from backend.core.clock import CHINA_TZ
 from backend.core.settings import Settings
-from backend.db import Database, run_migrations
+from backend.db import MIGRATIONS
 from backend.models.enums import RefundStatus
 from backend.schemas.refund import RefundAdvance
 from backend.services import admin, customers, refunds, verification
 from backend.services.context import ServiceContext
+from service_kit import entrypoints
+from service_kit.clock import Clock
 
 
 def _context() -> ServiceContext:
     settings = Settings()
-    db = Database(str(settings.database_url))
-    run_migrations(db.engine)
-    return ServiceContext(db=db, settings=settings, clock=Clock())
-
-
-def _cmd_migrate(_args: argparse.Namespace) -> str:
-    settings = Settings()
-    db = Database(str(settings.database_url))
-    run_migrations(db.engine)
-    db.dispose()
-    return "database is at the latest schema"
+    return ServiceContext(
+        db=entrypoints.migrated_database(settings, MIGRATIONS), settings=settings, clock=Clock()
+    )
 
 
 def _cmd_reset_demo(_args: argparse.Namespace) -> str:
@@ -74,13 +68,8 @@ def _cmd_wechat_bind(args: argparse.Namespace) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the sandbox CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m backend.cli",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="upgrade the schema").set_defaults(run=_cmd_migrate)
+    parser, commands = entrypoints.command_parser("python -m backend.cli", __doc__)
+    entrypoints.add_migrate_command(commands, Settings, MIGRATIONS)
     commands.add_parser("reset-demo", help="reseed the demo data").set_defaults(run=_cmd_reset_demo)
     advance = commands.add_parser("advance-refund", help="advance a refund review")
     advance.add_argument("refund_id")
@@ -98,18 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command; exit status 0 on success, 1 on a domain error, 2 on bad usage."""
-    args = build_parser().parse_args(argv)
-    try:
-        print(args.run(args))
-    except ApiError as error:
-        print(f"error {error.code}: {error.message}", file=sys.stderr)
-        return 1
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return entrypoints.run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from backend.core.clock import china_date
-from backend.core.security import password_hasher
 from backend.core.settings import Settings
 from backend.models import (
     Customer,
@@ -38,6 +37,7 @@ from backend.models.enums import (
     TransactionType,
 )
 from backend.services.policy import add_working_days
+from service_kit.passwords import password_hasher
 
 # Every demo customer logs in (simulated login endpoint) with this password.
 DEMO_PASSWORD = "Demo@pay2026"

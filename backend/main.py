@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Optional
@@ -12,14 +13,15 @@ from backend import __version__
 from backend.api import pages
 from backend.api.router import build_v1_router
 from backend.api.routes import health
-from backend.core.clock import Clock
-from backend.core.errors import install_error_handlers
 from backend.core.faults import FaultInjectionMiddleware, FaultRegistry
 from backend.core.logging import configure_logging
-from backend.core.middleware import AccessLogMiddleware, RequestGuardMiddleware
+from backend.core.middleware import ServiceTokenMiddleware
 from backend.core.settings import Settings
 from backend.db import Database
 from backend.services.context import ServiceContext
+from service_kit import errors
+from service_kit.clock import Clock
+from service_kit.middleware import AccessLogMiddleware, BodyLimitMiddleware
 
 DESCRIPTION = """
 Sandbox of eepay's internal account, transaction, refund, security and dispute services.
@@ -64,19 +66,18 @@ def create_app(
     app.state.ctx = ServiceContext(db=db, settings=settings, clock=clock or Clock())
     app.state.faults = FaultRegistry()
 
-    install_error_handlers(app)
+    errors.install_error_handlers(app, logger=logging.getLogger("backend.errors"))
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(build_v1_router(include_test_routes=settings.enable_test_endpoints))
 
     if settings.enable_test_endpoints:
         app.add_middleware(FaultInjectionMiddleware, registry=app.state.faults)
+    # Added innermost first: the token is checked before the body is read.
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
-        RequestGuardMiddleware,
-        api_token=settings.api_token,
-        max_body_bytes=settings.max_body_bytes,
-        public_paths=PUBLIC_PATHS,
+        ServiceTokenMiddleware, api_token=settings.api_token, public_paths=PUBLIC_PATHS
     )
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(AccessLogMiddleware, logger=logging.getLogger("backend.access"))
 
     return app

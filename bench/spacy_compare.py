@@ -1,6 +1,11 @@
 """Does spaCy earn its place in the NLU pipeline? Measure it against the pipeline without it.
 
-    .venv/bin/python bench/spacy_compare.py [--seed 2611]
+    make bench-spacy                                        # installs spaCy, then runs this
+    .venv/bin/python bench/spacy_compare.py [--seed 2611]   # once spaCy is installed
+
+spaCy is not a dependency of the product (that is what this measurement decided), so it is not
+in requirements.lock: ``make bench-spacy`` installs ``bench/requirements-spacy.txt`` into .venv
+first. The figures and the decision are in docs/performance.md.
 
 Builds a Chinese spaCy pipeline locally (blank ``zh`` with the jieba segmenter and our payment
 dictionary, plus an EntityRuler compiled from the lookup tables and synonyms in
@@ -42,7 +47,14 @@ ENTITIES = ("bank", "payment_method")
 def build_spacy_pipeline(target: Path) -> Path:
     """A blank zh pipeline (jieba + payment dictionary) with an EntityRuler, saved to ``target``."""
     import jieba
-    import spacy
+
+    try:
+        import spacy
+    except ImportError as missing:
+        raise SystemExit(
+            "spaCy is not installed: it is not a product dependency. Run `make bench-spacy`, or "
+            "`.venv/bin/pip install -r bench/requirements-spacy.txt` first."
+        ) from missing
 
     for dictionary in (ROOT / "data" / "jieba").glob("*.txt"):
         jieba.load_userdict(str(dictionary))

@@ -2,7 +2,8 @@
 
 WeChat's message rules (signatures, safe XML, text rendering) are in
 :mod:`channels.wechat_messages`, the customer-service API client in :mod:`channels.wechat_api`,
-the state replicas share in :mod:`channels.wechat_state`. What WeChat's developer documentation
+the openid → customer lookup in :mod:`channels.wechat_bindings`, the state replicas share in
+:mod:`channels.wechat_state`. What WeChat's developer documentation
 asks of a message server, and how this channel does it:
 
 * **Verification** (``GET`` with ``signature``, ``timestamp``, ``nonce``, ``echostr``): the
@@ -38,6 +39,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import functools
 import logging
 import re
 import time
@@ -54,14 +56,9 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.messages import BaseMessage
 from wechatpy.replies import TextReply
 
-from actions.backend_client import (
-    NotFound,
-    close_backend_client,
-    conversation,
-    get_backend_client,
-)
 from channels.guard import FAILURE_REPLY, Handler, guarded
 from channels.wechat_api import DEFAULT_BASE_URL, CustomerServiceClient, WeChatAPIError
+from channels.wechat_bindings import WeChatBindings
 from channels.wechat_messages import (
     Refused,
     agent_text,
@@ -176,20 +173,19 @@ class WeChatSettings(BaseSettings):
 # --- identity ---------------------------------------------------------------------------------
 
 
-async def customer_token_for(openid: str) -> Optional[str]:
+async def customer_token_for(openid: str, bindings: WeChatBindings) -> Optional[str]:
     """A fresh customer token for the eepay customer bound to ``openid``; None if unbound.
 
     If the backend cannot be reached the customer is treated as anonymous for this message.
     """
     try:
-        with conversation(openid):
-            binding = await get_backend_client().get_wechat_binding(openid)
-    except NotFound:
-        return None
+        customer_id = await bindings.customer_id_for(openid)
     except Exception:
         logger.warning("WeChat binding lookup failed", exc_info=True, extra={"sender_id": openid})
         return None
-    return customer_token.mint(binding.customer_id, ttl_seconds=CUSTOMER_TOKEN_TTL_SECONDS)
+    if customer_id is None:
+        return None
+    return customer_token.mint(customer_id, ttl_seconds=CUSTOMER_TOKEN_TTL_SECONDS)
 
 
 # --- output -----------------------------------------------------------------------------------
@@ -315,7 +311,8 @@ class WeChatInput(InputChannel):
         self.crypto = (
             WeChatCrypto(s.token, s.encoding_aes_key, s.app_id) if s.encoding_aes_key else None
         )
-        self.identify = identify or customer_token_for
+        self.bindings = WeChatBindings.from_environment()
+        self.identify = identify or functools.partial(customer_token_for, bindings=self.bindings)
         self._background: set[asyncio.Task] = set()
 
     def get_output_channel(self) -> Optional[OutputChannel]:
@@ -347,7 +344,7 @@ class WeChatInput(InputChannel):
         async def close_connections(*_: Any) -> None:
             await self.api.close()
             await self.state.close()
-            await close_backend_client()
+            await self.bindings.aclose()
 
         return wechat_webhook
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 
-import uvicorn
+from fastapi import FastAPI
 
 from desk.core.logging import configure_logging
-from desk.core.settings import DEV_ADMIN_PASSWORD, DEV_SERVICE_TOKEN, Settings
-from desk.db import Database, run_migrations
+from desk.core.settings import Settings
+from desk.db import MIGRATIONS
 from desk.main import create_app
 from desk.services import agents
+from service_kit.entrypoints import serve
 
 logger = logging.getLogger("desk")
 
@@ -19,33 +20,13 @@ def main() -> None:
     """Prepare the database and run the server until interrupted."""
     settings = Settings()
     configure_logging(settings.log_level)
-    if settings.service_token == DEV_SERVICE_TOKEN:
-        logger.warning("using the development service token; set DESK_SERVICE_TOKEN in production")
-    if not settings.cookie_secure:
-        logger.warning("session cookies are not Secure (DESK_COOKIE_SECURE=false): HTTPS only")
-    db = Database(str(settings.database_url))
-    if settings.migrate_on_start:
-        run_migrations(db.engine)
-    app = create_app(settings, database=db)
-    if settings.create_admin_on_start:
-        created = agents.ensure_admin(app.state.ctx)
+
+    def create_admin(app: FastAPI) -> None:
+        created = agents.ensure_admin(app.state.ctx) if settings.create_admin_on_start else None
         if created is not None:
             logger.info("created the supervisor account", extra={"username": created.username})
-        if settings.admin_password == DEV_ADMIN_PASSWORD:
-            logger.warning(
-                "DESK_ADMIN_PASSWORD is the development default; set it before first start "
-                "in production (it is only used to create the account)"
-            )
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        access_log=False,
-        proxy_headers=False,
-        server_header=False,
-    )
-    db.dispose()
+
+    serve(logger, settings, MIGRATIONS, lambda db: create_app(settings, database=db), create_admin)
 
 
 if __name__ == "__main__":

@@ -17,22 +17,23 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from collections.abc import Sequence
 from typing import Optional
 
-from desk.core.clock import Clock
-from desk.core.errors import ApiError
 from desk.core.settings import Settings
-from desk.db import Database, run_migrations
+from desk.db import MIGRATIONS
 from desk.models.enums import Role
 from desk.services import agents, ingest
 from desk.services.context import ServiceContext
+from service_kit import entrypoints
+from service_kit.clock import Clock
 
 
 def _context() -> ServiceContext:
     settings = Settings()
-    db = Database(str(settings.database_url))
-    run_migrations(db.engine)
-    return ServiceContext.create(settings, db=db, clock=Clock())
+    return ServiceContext.create(
+        settings, db=entrypoints.migrated_database(settings, MIGRATIONS), clock=Clock()
+    )
 
 
 def read_password(prompt: str = "Password: ") -> str:
@@ -46,14 +47,6 @@ def read_password(prompt: str = "Password: ") -> str:
     if getpass.getpass("Repeat the password: ") != first:
         raise ValueError("the passwords do not match")
     return first
-
-
-def _cmd_migrate(_args: argparse.Namespace) -> str:
-    settings = Settings()
-    db = Database(str(settings.database_url))
-    run_migrations(db.engine)
-    db.dispose()
-    return "database is at the latest schema"
 
 
 def _cmd_create_agent(args: argparse.Namespace) -> str:
@@ -112,13 +105,8 @@ def _cmd_analytics(args: argparse.Namespace) -> str:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the desk CLI."""
-    parser = argparse.ArgumentParser(
-        prog="python -m desk.cli",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("migrate", help="upgrade the schema").set_defaults(run=_cmd_migrate)
+    parser, commands = entrypoints.command_parser("python -m desk.cli", __doc__)
+    entrypoints.add_migrate_command(commands, Settings, MIGRATIONS)
     create = commands.add_parser("create-agent", help="create an agent or supervisor account")
     create.add_argument("--username", required=True)
     create.add_argument("--display-name", required=True, help="shown to customers")
@@ -143,18 +131,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[list[str]] = None) -> int:
+def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run one command; exit status 0 on success, 1 on a refused request, 2 on bad input."""
-    args = build_parser().parse_args(argv)
-    try:
-        print(args.run(args))
-    except ApiError as error:
-        print(f"error {error.code}: {error.message}", file=sys.stderr)
-        return 1
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return entrypoints.run_command(build_parser(), argv)
 
 
 if __name__ == "__main__":

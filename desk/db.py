@@ -8,34 +8,13 @@ agents claiming one ticket cannot both win.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
-from alembic.config import Config
-from sqlalchemy.engine import Connection, Engine
+from service_kit.db import Database, lock_one
+from service_kit.migrations import ServiceMigrations
 
-from service_kit import migrations
-from service_kit.db import Database, create_db_engine, lock_one
+__all__ = ["VERSION_TABLE", "Database", "alembic_config", "lock_one", "run_migrations"]
 
-__all__ = [
-    "ALEMBIC_INI",
-    "VERSION_TABLE",
-    "Database",
-    "alembic_config",
-    "create_db_engine",
-    "lock_one",
-    "run_migrations",
-]
-
-DESK_DIR = Path(__file__).resolve().parent
-ALEMBIC_INI = DESK_DIR / "alembic.ini"
-VERSION_TABLE = "desk_alembic_version"
-
-
-def alembic_config(connection: Optional[Connection] = None, url: Optional[str] = None) -> Config:
-    """The Alembic configuration of the desk, bound to a connection or a URL."""
-    return migrations.alembic_config(DESK_DIR, connection, url)
-
-
-def run_migrations(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the database behind ``engine`` to ``revision`` (``alembic upgrade head``)."""
-    migrations.upgrade(DESK_DIR, engine, revision)
+MIGRATIONS = ServiceMigrations(Path(__file__).resolve().parent, "desk_alembic_version")
+VERSION_TABLE = MIGRATIONS.version_table
+alembic_config = MIGRATIONS.alembic_config
+run_migrations = MIGRATIONS.upgrade

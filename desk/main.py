@@ -13,19 +13,20 @@ from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry
 
 from desk import __version__
-from desk.api import analytics_pages, pages
+from desk.api import pages
+from desk.api.pages.rendering import CHART_JS, STATIC_DIR, Pages
 from desk.api.routes import analytics, assets, auth, handoffs, health, internal, metrics
-from desk.api.web import CHART_JS, STATIC_DIR, Pages
-from desk.core.clock import Clock
 from desk.core.errors import install_error_handlers
 from desk.core.logging import configure_logging
 from desk.core.metrics import MetricsMiddleware, QueryCollector
-from desk.core.middleware import AccessLogMiddleware, BodyLimitMiddleware, SecurityHeadersMiddleware
+from desk.core.middleware import SecurityHeadersMiddleware
 from desk.core.settings import Settings
 from desk.db import Database
 from desk.services import gauges
 from desk.services.context import ServiceContext
 from desk.services.worker import SyncWorker
+from service_kit.clock import Clock
+from service_kit.middleware import AccessLogMiddleware, BodyLimitMiddleware
 
 logger = logging.getLogger("desk")
 
@@ -103,13 +104,14 @@ def create_app(
     app.include_router(internal.router)
     app.include_router(handoffs.router)
     app.include_router(analytics.router)
-    app.include_router(pages.router)
-    app.include_router(analytics_pages.router)
+    app.include_router(pages.router)  # the analytics pages included
     app.include_router(assets.router)  # before the /static mount, which would shadow it
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
-    app.add_middleware(AccessLogMiddleware)
+    app.add_middleware(
+        AccessLogMiddleware, logger=logging.getLogger("desk.access"), quiet_prefixes=("/static/",)
+    )
     app.add_middleware(MetricsMiddleware)
     return app

@@ -18,6 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
+from service_kit.sqlite_tuning import SqlitePragmas
+
 # execution option of a connection whose transaction must take the write lock (SQLite)
 _WRITE_OPTION = "immediate_write"
 
@@ -61,18 +63,15 @@ def _create_sqlite_engine(database_url: str, **kwargs: Any) -> Engine:
         options.update(poolclass=QueuePool, pool_size=10, max_overflow=20, pool_timeout=30)
     options.update(kwargs)
     engine = create_engine(database_url, **options)
+    pragmas = SqlitePragmas(
+        busy_timeout_ms=30_000, foreign_keys=True, write_ahead_log=not in_memory
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Let SQLAlchemy, not pysqlite, decide when transactions begin (see _on_begin).
         dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.close()
+        pragmas.apply(dbapi_connection)
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:

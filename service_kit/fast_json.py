@@ -1,9 +1,9 @@
 """JSON text of the documents the Rasa server writes on every turn, three times faster.
 
 Each turn serialises its new events for the tracker store and again for the event broker, and
-the tracker (and sometimes the domain) for every action-server call: with the standard
-library that was a tenth of the Rasa server's CPU per turn under load (py-spy, bench/load.py).
-ujson (already installed by Sanic) writes the same JSON up to spacing in a third of the time.
+the tracker (and sometimes the domain) for every action-server call, so the encoder's speed
+shows in every turn. ujson (already installed by Sanic) writes the same JSON up to spacing,
+several times faster than the standard library (docs/performance.md).
 What ujson refuses (integers beyond 64 bits, NaN) is written by the standard library, as before.
 Reading stays with the standard library: it is rare (the tracker cache) and its float parsing
 is the reference.

@@ -136,7 +136,7 @@ def conversation_language(messages: Iterable[tuple[dict[str, Any], dict[str, Any
     * otherwise the conversation keeps its language (ok, 👍, T202611200001 change nothing).
 
     Computed from the conversation itself on every use (no slot to keep in step, no action
-    server call per message; bench/load.py measured that call at a fifth of a turn's cost).
+    server call per message, which would be a large share of a turn's cost).
     """
     language, chosen = DEFAULT, False
     for index, (parse_data, metadata) in enumerate(messages):

@@ -7,6 +7,7 @@ the desk can share one database without seeing each other's revisions.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from logging.config import fileConfig
 from pathlib import Path
 from typing import Any, Optional
@@ -37,6 +38,25 @@ def upgrade(service_dir: Path, engine: Engine, revision: str = "head") -> None:
     """Upgrade the database behind ``engine`` to ``revision`` (``alembic upgrade head``)."""
     with engine.begin() as connection:
         command.upgrade(alembic_config(service_dir, connection=connection), revision)
+
+
+@dataclass(frozen=True)
+class ServiceMigrations:
+    """The migrations of one service: its folder (``alembic.ini``, ``alembic/``) and the table
+    that records its revision."""
+
+    service_dir: Path
+    version_table: str
+
+    def alembic_config(
+        self, connection: Optional[Connection] = None, url: Optional[str] = None
+    ) -> Config:
+        """The service's Alembic configuration, bound to a connection or a URL."""
+        return alembic_config(self.service_dir, connection, url)
+
+    def upgrade(self, engine: Engine, revision: str = "head") -> None:
+        """Upgrade the database behind ``engine`` to ``revision`` (``alembic upgrade head``)."""
+        upgrade(self.service_dir, engine, revision)
 
 
 def run_environment(

@@ -13,6 +13,8 @@ from sqlalchemy import CheckConstraint, DateTime, MetaData
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from service_kit.enums import StrEnum
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -57,7 +59,7 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def one_of(column: str, values: tuple[str, ...], name: str) -> CheckConstraint:
-    """A CHECK constraint limiting a string column to a closed set of values."""
-    quoted = ", ".join(f"'{value}'" for value in values)
-    return CheckConstraint(f"{column} IN ({quoted})", name=name)
+def one_of(column: str, enum: type[StrEnum]) -> CheckConstraint:
+    """A CHECK constraint, named after the column, limiting it to the values of ``enum``."""
+    quoted = ", ".join(f"'{member.value}'" for member in enum)
+    return CheckConstraint(f"{column} IN ({quoted})", name=column)

@@ -18,8 +18,6 @@ CARD_NUMBER = "card_number"
 SECURITY_CODE = "security_code"
 ID_NUMBER = "id_number"
 
-SECRET_KINDS = (PASSWORD, VERIFICATION_CODE, CARD_NUMBER, SECURITY_CODE, ID_NUMBER)
-
 _SEP = r"\s*(?:是|为|:|：|=|应该是|is|was)?\s*"
 
 # The secret is the run of non-space characters after the keyword.

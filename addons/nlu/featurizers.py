@@ -4,8 +4,7 @@ Rasa's ``CountVectorsFeaturizer`` turns every message into two matrices: one row
 (sequence features, for DIET's transformer and CRF entity tagging) and one row for the whole
 message (sentence features). eepay's intent classifier reads the sentence features only
 (``addons.nlu.intent_classifier``), and its entities come from rule extractors, so the per-token
-matrix was computed on every message and thrown away: half of the featurizer's work, about a
-twentieth of the Rasa server's CPU per turn under load (py-spy, bench/load.py).
+matrix was computed on every message and thrown away: half of the featurizer's work.
 
 ``SentenceCountVectorsFeaturizer`` is Rasa's component, trained and configured the same way,
 whose ``_create_features`` returns the sentence features exactly as Rasa computes them and no
@@ -15,16 +14,16 @@ sequence features. A pipeline that adds DIET or a CRF extractor must use Rasa's
 The sentence vector of one message is counted directly in the vectorizer's vocabulary and
 built as the sparse matrix Rasa ends with (sorted, in COO form), instead of asking sklearn's
 ``transform`` for a CSR matrix, sorting it and converting it: for one short message those
-steps were SciPy's matrix constructors and checks three times over, about a twentieth of
-the server's CPU per turn (py-spy, bench/load.py). Same analyzer, same counts, same dtypes
+steps were SciPy's matrix constructors and checks three times over, costing more than the
+counting itself. Same analyzer, same counts, same dtypes
 (tests/addons/nlu/test_featurizers.py compares both on every training message).
 
 ``SentenceRegexFeaturizer`` is Rasa's ``RegexFeaturizer`` on the same terms: one feature per
 pattern (the regexes and lookup tables of data/nlu) set when a match overlaps a token of the
 message, for the whole message only. Rasa also fills a per-token matrix and marks every token
 with the patterns it matched (both read only by a CRF), searching each pattern with
-``re.finditer`` and turning two dense arrays into SciPy matrices per message: a thirtieth of
-the server's CPU per turn. Here each pattern is compiled once and searched until its first
+``re.finditer`` and turning two dense arrays into SciPy matrices per message, work nothing in
+this pipeline reads. Here each pattern is compiled once and searched until its first
 match that overlaps a token (tests/addons/nlu/test_featurizers.py compares the sentence features
 with Rasa's on every training message).
 """

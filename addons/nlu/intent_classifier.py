@@ -6,13 +6,13 @@ Four changes to Rasa's ``LogisticRegressionClassifier``:
 * featureless messages are handled, see below;
 * the input row is built from the sentence features alone. Rasa's ``_create_X`` asks the
   message for its combined features, which also stacks every token's sequence features and
-  then throws them away: the larger part of the classifier's time on each turn (py-spy under
-  load). The row is the same, column for column.
+  then throws them away, work that outweighed the classification itself. The row is the
+  same, column for column.
 * at prediction, the probabilities are computed straight from the sentence features: each
   feature block's non-zero entries pick their columns of the trained weights, and a softmax
   follows, as sklearn's multinomial ``predict_proba`` does. Building a scipy matrix per
-  message and sklearn's input checks cost more than the arithmetic (py-spy: 8 % of the Rasa
-  server's CPU per turn). Same figures to rounding; a test compares them with sklearn's.
+  message and sklearn's input checks cost more than the arithmetic. Same figures to
+  rounding; a test compares them with sklearn's.
 
 An empty message (or one of only whitespace or control characters) has no sentence
 features, and Rasa's ``LogisticRegressionClassifier`` fails on it instead of saying "I do not

@@ -1,17 +1,18 @@
 """Rasa's prediction graph run in one thread, in dependency order, without dask.
 
-Rasa runs its prediction graph (the NLU pipeline for each message, the policies for each
+Target: ``DaskGraphRunner`` as ``rasa.core.processor`` sees it (the runner the server's
+processor builds for the model); training keeps Rasa's runner.
+
+Why: Rasa runs its prediction graph (the NLU pipeline for each message, the policies for each
 action) through ``dask.get``: every run rebuilds the minimal schema for the targets, turns it
 into a dask task graph, and lets dask's local scheduler order and dispatch the tasks. The graph
 is small (about twenty nodes) and always runs synchronously in the server's thread, so that
-machinery was about a tenth of the Rasa server's CPU per turn under load (py-spy,
-bench/load.py). ``SequentialGraphRunner`` computes the same thing directly: the minimal
+machinery costs more than many of the nodes it runs.
+
+Why it is equivalent: ``SequentialGraphRunner`` computes the same thing directly: the minimal
 schema once per target set, then each needed node once, after the nodes it needs. Node
 instances, inputs and outputs are exactly Rasa's (``DaskGraphRunner``), and errors surface as
 the same ``GraphRunError``.
-
-Used for serving only (``addons.serving.speedups`` puts it into ``rasa.core.processor``); training
-keeps Rasa's runner.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from typing import Any, Optional
 from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
+
+from addons.serving.patching import Patch
 
 
 class SequentialGraphRunner(DaskGraphRunner):
@@ -69,3 +72,16 @@ class SequentialGraphRunner(DaskGraphRunner):
             return dict(output_of(target) for target in run_targets)
         except RuntimeError as error:
             raise GraphRunError("Error running runner.") from error
+
+
+PATCH = Patch(
+    "rasa.core.processor.DaskGraphRunner",
+    SequentialGraphRunner,
+    reviewed={"rasa.engine.runner.dask.DaskGraphRunner": "c08b18a0d677dda9"},
+)
+PATCHES = (PATCH,)
+
+
+def install() -> None:
+    """Makes the server's processor build this runner (idempotent)."""
+    PATCH.install()

@@ -1,17 +1,20 @@
 """Rasa's calls to the action server over kept-alive connections.
 
-Rasa 3.6's ``EndpointConfig.request`` creates a new ``aiohttp.ClientSession`` for every call:
-a new connector, so a new TCP connection (and a new connection for the action server's Sanic to
-set up), closed right after. Custom actions run on most turns, several per turn in the flows,
-and that set-up was about a tenth of the Rasa server's CPU per turn under load (py-spy,
-bench/load.py). ``pooled_request`` does what Rasa's method does — same URL, headers, query
-parameters, basic auth, TLS context, compression, timeouts, errors and result — through one
-session per event loop, whose connector keeps idle connections open for a couple of seconds.
+Target: ``EndpointConfig.request``.
 
-The pooled session behaves like the fresh one it replaces: no cookies are kept between calls
-(``DummyCookieJar``; a fresh session's jar was always empty), headers and auth go on each
-request (sessions are shared by every endpoint), and the number of connections is not capped
-(Rasa's sessions were not either). Idle connections are dropped after
+Why: Rasa 3.6's ``EndpointConfig.request`` creates a new ``aiohttp.ClientSession`` for every
+call: a new connector, so a new TCP connection (and a new connection for the action server's
+Sanic to set up), closed right after. Custom actions run on most turns, several per turn in
+the flows, and setting up a connection costs more than many an action's work. The call also
+holds the turn's slot of ``addons.serving.turn_gate`` only while the answer is quick.
+
+Why it is equivalent: ``pooled_request`` does what Rasa's method does — same URL, headers,
+query parameters, basic auth, TLS context, compression, timeouts, errors and result — through
+one session per event loop, whose connector keeps idle connections open for a couple of
+seconds. The pooled session behaves like the fresh one it replaces: no cookies are kept
+between calls (``DummyCookieJar``; a fresh session's jar was always empty), headers and auth
+go on each request (sessions are shared by every endpoint), and the number of connections is
+not capped (Rasa's sessions were not either). Idle connections are dropped after
 ``KEEPALIVE_SECONDS``, below the keep-alive of Sanic (5 s, the action server), so we never
 send on a connection the server is about to close.
 
@@ -32,6 +35,7 @@ from rasa.shared.exceptions import FileNotFoundException
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig, concat_url
 
 from addons.serving import turn_gate
+from addons.serving.patching import Patch
 from service_kit.fast_json import dumps
 
 KEEPALIVE_SECONDS = 2.0
@@ -114,3 +118,16 @@ async def pooled_request(
             return await response.json()
         except aiohttp.ContentTypeError:
             return None
+
+
+PATCH = Patch(
+    "rasa.utils.endpoints.EndpointConfig.request",
+    pooled_request,
+    reviewed={"rasa.utils.endpoints.EndpointConfig.request": "480f9a615b358b0c"},
+)
+PATCHES = (PATCH,)
+
+
+def install() -> None:
+    """Sends Rasa's endpoint calls through the pooled session (idempotent)."""
+    PATCH.install()

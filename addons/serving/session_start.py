@@ -1,6 +1,9 @@
 """``action_session_start`` in the Rasa server: Rasa's session start, plus eepay's two rules.
 
-Rasa starts a new session on a conversation's first message and after
+Target: ``ActionSessionStart`` as ``rasa.core.actions.action`` builds it among its default
+actions (``default_actions``).
+
+Why: Rasa starts a new session on a conversation's first message and after
 ``session_expiration_time`` of silence. eepay's session start differs from Rasa's default in
 two ways:
 
@@ -11,19 +14,18 @@ two ways:
   carried over: a returning customer is asked for a rating again, and no old "did that help?"
   lingers.
 
-It used to be a custom action on the action server: one more round trip on every new
-conversation's first message, the turns that were already the slowest under load
-(bench/load.py). It needs nothing but the tracker, so it runs in the Rasa process:
-``install`` puts ``EepaySessionStart`` in place of Rasa's default action (``addons.nlg`` calls
-it; the NLG loads in every Rasa server), and ``action_session_start`` is not a custom action
-in domain.yml.
+This patch changes behaviour, not speed, so ``addons.serving.install_all`` installs it even
+with ``RASA_PATCHES=off`` (docs/upgrading-rasa.md says why). Rasa's only sanctioned way to
+change the session start is a custom action on the action server: one more round trip on
+every new conversation's first message, the turns that are already the slowest, for a rule
+that needs nothing but the tracker. So ``action_session_start`` is not a custom action in
+domain.yml, and this class takes the place of Rasa's default one.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import rasa.core.actions.action
 from rasa.core.actions.action import ActionSessionStart
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.events import (
@@ -33,6 +35,8 @@ from rasa.shared.core.events import (
     SessionStarted,
     SlotSet,
 )
+
+from addons.serving.patching import Patch
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -67,6 +71,17 @@ class EepaySessionStart(ActionSessionStart):
         return events
 
 
+PATCH = Patch(
+    "rasa.core.actions.action.ActionSessionStart",
+    EepaySessionStart,
+    reviewed={
+        "rasa.core.actions.action.ActionSessionStart": "bfe38dabecf05ef2",
+        "rasa.core.actions.action.default_actions": "5c6dee0cc52b1aaf",
+    },
+)
+PATCHES = (PATCH,)
+
+
 def install() -> None:
     """Makes Rasa's default ``action_session_start`` this one (idempotent)."""
-    rasa.core.actions.action.ActionSessionStart = EepaySessionStart  # type: ignore[misc]
+    PATCH.install()

@@ -1,19 +1,21 @@
 """The dialogue states of a tracker, replayed once per prediction instead of once per policy.
 
-Before every prediction, each policy asks ``Domain.states_for_tracker_history`` for the
+Target: ``Domain.states_for_tracker_history``.
+
+Why: before every prediction, each policy asks ``Domain.states_for_tracker_history`` for the
 conversation's states: RulePolicy once or twice (rules on the message's text, then on its
 intent), MemoizationPolicy once with other arguments (rule-only turns hidden). Each call
 replays every event of the session on a fresh tracker (``generate_all_prior_trackers``) and
-reads the state before each action: that replay was a ninth of the Rasa server's CPU per turn
-under load (py-spy, bench/load.py).
+reads the state before each action, so a turn replays the conversation several times over.
 
-Here the replay is done once per tracker and kept as a list of snapshots: for each prior
-tracker, what Rasa's loop reads of it (its state, its previous action, whether the turn is
-hidden from ML policies and whether that may change). ``states_for_tracker_history`` then runs
-Rasa's loop over the snapshots instead of the trackers, with the same steps in the same order,
-on fresh copies (the featurizers edit the states they get). A replay is kept as long as its
-tracker lives (a weak reference: a turn's tracker is dropped when the turn ends); it remembers
-how many events it has seen and the last one.
+Why it is equivalent: the replay is done once per tracker and kept as a list of snapshots:
+for each prior tracker, what Rasa's loop reads of it (its state, its previous action, whether
+the turn is hidden from ML policies and whether that may change).
+``states_for_tracker_history`` then runs Rasa's loop over the snapshots instead of the
+trackers, with the same steps in the same order, on fresh copies (the featurizers edit the
+states they get). A replay is kept as long as its tracker lives (a weak reference: a turn's
+tracker is dropped when the turn ends); it remembers how many events it has seen and the
+last one.
 
 Within one turn the processor predicts, runs the action, appends its events to the same
 tracker and predicts again. When the new events only extend what was replayed — no restart or
@@ -43,7 +45,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-rasa_states_for_tracker_history = Domain.states_for_tracker_history
+from addons.serving.patching import Patch
 
 
 class Snapshot(NamedTuple):
@@ -208,6 +210,22 @@ def states_for_tracker_history(
     return states
 
 
+PATCH = Patch(
+    "rasa.shared.core.domain.Domain.states_for_tracker_history",
+    states_for_tracker_history,
+    reviewed={
+        "rasa.shared.core.domain.Domain.states_for_tracker_history": "b1af703ff9f00d2e",
+        "rasa.shared.core.trackers.DialogueStateTracker.generate_all_prior_trackers": (
+            "9cdb59862f8651a0"
+        ),
+        "rasa.shared.core.trackers.DialogueStateTracker.applied_events": "75f767527f203c9f",
+    },
+)
+PATCHES = (PATCH,)
+# Rasa's own function, which tests compare the replay with
+rasa_states_for_tracker_history = PATCH.original
+
+
 def install() -> None:
     """Replaces ``Domain.states_for_tracker_history`` (idempotent)."""
-    Domain.states_for_tracker_history = states_for_tracker_history  # type: ignore[method-assign]
+    PATCH.install()

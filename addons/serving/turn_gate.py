@@ -1,19 +1,21 @@
 """How many turns the Rasa server works on at once, and who goes next.
 
+Not a patch of Rasa: eepay's own admission control of the Rasa process, shared by the channels
+(``channels/guard.py``, around each message) and ``addons.serving.pooled_http`` (around each
+action-server call). It lives here because it only exists for serving.
+
 A Rasa server is one event loop. Under load every turn in it advances a little at each pass of
 the loop, so a turn that calls the action server two or three times waits for several full
 passes, each as long as all the other turns' work: that is where the tail latency of a busy
-server came from (bench/load.py: p95 473–602 ms, p99 660–850 ms at 20 concurrent
-conversations). The gate lets at most ``RASA_TURN_CONCURRENCY`` turns (default 6) in at
+server came from. The gate lets at most ``RASA_TURN_CONCURRENCY`` turns (default 6) in at
 once; the others wait in arrival order. A turn keeps its slot while it waits for a quick
 action-server answer, so fewer turns interleave and each finishes sooner; if the answer takes
 longer than ``AWAY_KEEPS_SLOT_SECONDS`` (a slow backend) it gives the slot to others, so
-unrelated turns never wait on a slow backend, and comes back ahead of every new turn. Measured with
-bench/load.py (single server, 35 s, same machine, one run after the other): p95 499 -> 322 ms,
-p99 714 -> 397 ms, and 8 % more turns/s (less CPU per turn with fewer turns interleaved).
+unrelated turns never wait on a slow backend, and comes back ahead of every new turn. With
+fewer turns interleaved each turn also costs less CPU (docs/performance.md has the
+measurements).
 
-``RASA_TURN_CONCURRENCY=0`` turns the gate off. Used by ``channels/guard.py`` around each
-message and by ``addons/serving/pooled_http.py`` around each action-server call.
+``RASA_TURN_CONCURRENCY=0`` turns the gate off.
 """
 
 from __future__ import annotations

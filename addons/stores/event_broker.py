@@ -13,8 +13,8 @@ drains the queue.
 
 The writer waits ``BATCH_WINDOW_SECONDS`` after the first event of a batch before it writes:
 writing as soon as anything was queued meant a transaction and a thread wake-up for every
-event or two (some 1,300 wake-ups a second under load), each taking the interpreter lock from
-the event loop for its Python work. Waiting a tenth of a second gathers a batch per window
+event or two under load, each taking the interpreter lock from the event loop for its
+Python work. Waiting a tenth of a second gathers a batch per window
 (the desk copies the table every few seconds, so nobody sees the delay). The queue is a
 ``SimpleQueue``: ``publish`` runs in the event loop for every event, and ``Queue.put`` took a
 lock and notified a condition each time.
@@ -38,7 +38,7 @@ from rasa.utils.endpoints import EndpointConfig
 
 from service_kit import fast_json
 from service_kit.db import ensure_sqlite_directory
-from service_kit.sqlite_tuning import tuned
+from service_kit.sqlite_tuning import pooled_wal_engine
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ class SQLEventBroker(sql.SQLEventBroker):
                 if attempt == 4:
                     raise
                 time.sleep(0.5 * (attempt + 1))
-        self.engine = tuned(self.engine)
+        self.engine = pooled_wal_engine(self.engine)
         self.sessionmaker = sqlalchemy.orm.sessionmaker(bind=self.engine)
         self._insert = sqlalchemy.insert(self.SQLBrokerEvent.__table__)
         self._queue: queue.SimpleQueue = queue.SimpleQueue()

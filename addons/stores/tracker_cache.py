@@ -2,10 +2,10 @@
 
 Every turn starts by reading the conversation's current session back from the tracker store:
 the rows, their JSON, a replay of every event into a new tracker; and then the dialogue
-states are replayed again for the policies (``addons.serving.tracker_states``). Under load that was
-about a seventh of the Rasa server's CPU per turn (py-spy, bench/load.py), to rebuild a
-tracker the server itself held a moment before. The tracker store now keeps the tracker it
-has just saved, and the next turn takes it back instead of rebuilding it:
+states are replayed again for the policies (``addons.serving.tracker_states``): all to
+rebuild a tracker the server itself held a moment before (docs/performance.md has the
+profile). The tracker store now keeps the tracker it has just saved, and the next turn takes
+it back instead of rebuilding it:
 
 * A kept tracker is handed to one caller only (``take`` removes it). The lock store
   serialises the turns of a conversation, and the turn saves the tracker back at its end;
@@ -16,14 +16,14 @@ has just saved, and the next turn takes it back instead of rebuilding it:
   events of the conversation than were saved with it (one indexed count): with several Rasa
   servers, another replica may have handled the conversation's last turns. Both counts are
   the ones the store keeps on every tracker it reads or saves. A server with an in-memory
-  lock store is the only one, and skips the count (``addons.serving.speedups``).
+  lock store is the only one, and skips the count (``addons.serving.sole_writer``).
 * It holds what a read of the store would give: the current session only (a turn that
   started a new session keeps a copy without the earlier one), with secrets already masked
   by the store's save.
 
 At most ``RASA_TRACKER_CACHE_SIZE`` conversations are kept (default 1,000; 0 turns the cache
-off), the least recently saved dropped first. Each costs about 65 KB with its replays: the
-server's peak memory under bench/load.py went from 615 to 680 MB with the cache full.
+off), the least recently saved dropped first. Each kept tracker costs memory with its
+replays, so the bound keeps the server's peak memory predictable (docs/performance.md).
 """
 
 from __future__ import annotations

@@ -11,8 +11,8 @@ storage). The database is given as one SQLAlchemy URL, like every other eepay se
 Saving: Rasa's ``save`` streams the new events to the broker by loading the whole stored
 tracker again and diffing it with the new one, then counts the stored events once more to
 know what to insert. Here a tracker read from this store remembers how many of its events are
-stored, so saving inserts and streams the rest without reading anything (the profile of
-bench/load.py showed the reload and the count as a fifth of the server's CPU). A new
+stored, so saving inserts and streams the rest without reading anything: the reload and the
+count were the costliest part of a turn's save. A new
 conversation's tracker, made by Rasa's ``create_tracker`` right after ``retrieve`` found none
 of its events (nothing awaits in between), is known to have nothing stored either. Other
 trackers are counted as before. The lock store serialises the turns of one conversation, so
@@ -20,8 +20,8 @@ nobody else writes its events in between.
 
 Reading and writing a turn's events go through prebuilt SQLAlchemy Core statements (Rasa's
 query of the current session, selecting only the ``data`` column; one multi-row insert)
-instead of ORM queries and objects: the ORM's bookkeeping was another quarter of the CPU per
-turn under load, for rows that are only ever read back as JSON.
+instead of ORM queries and objects: the ORM's bookkeeping is wasted on rows that are only
+ever read back as JSON.
 
 Reading: the tracker a turn saved is kept for the conversation's next turn
 (``addons.stores.tracker_cache``), which then only counts the conversation's events in the
@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import logging
 import os
 from pathlib import Path
 from typing import Any, Optional
@@ -49,13 +50,15 @@ from addons.stores import tracker_cache
 from service_kit import fast_json
 from service_kit.db import ensure_sqlite_directory
 from service_kit.redaction import redact
-from service_kit.sqlite_tuning import tuned
+from service_kit.sqlite_tuning import pooled_wal_engine
 
 STORED_EVENTS = "_eepay_stored_events"  # set on trackers read from this store
 ALL_STORED_EVENTS = "_eepay_all_stored_events"  # the conversation's, all sessions
 DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'var' / 'rasa.db'}"
 TOKEN_METADATA_KEYS = ("customer_token",)
 REDACTED = "[redacted]"
+
+logger = logging.getLogger(__name__)
 
 
 def database_url() -> str:
@@ -106,7 +109,7 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         ensure_sqlite_directory(url)
         # SQLTrackerStore.get_db_url passes a full URL given as `host` through unchanged
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
-        self.engine = tuned(self.engine)
+        self.engine = pooled_wal_engine(self.engine)
         self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
         events = self.SQLEvent.__table__
         sender = sa.bindparam("sender_id")
@@ -136,9 +139,24 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         self.cache = tracker_cache.TrackerCache(
             tracker_cache.size_from_environment() if cache_size is None else int(cache_size)
         )
-        # True when no other server can add to this server's conversations: set by
-        # addons.serving.speedups when the server's lock store is in memory (see _kept_tracker)
+        # True when no other server can add to this server's conversations (see _kept_tracker)
         self.sole_writer = False
+
+    def declare_sole_writer(self, sole_writer: bool) -> None:
+        """Whether this server is the only writer of its conversations (its lock store is in
+        memory). Told by the agent once it has built both stores (``addons.serving.sole_writer``);
+        logged, so a running server shows which way its kept trackers are checked."""
+        self.sole_writer = sole_writer
+        if sole_writer:
+            logger.info(
+                "Tracker store: sole writer (in-memory lock store); a kept tracker is used "
+                "without counting the conversation's stored events"
+            )
+        else:
+            logger.info(
+                "Tracker store: shared (the lock store is not in memory); a kept tracker is "
+                "used only if the conversation's stored events still match it"
+            )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Masks every user message, stores the new events and streams them to the broker."""

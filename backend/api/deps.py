@@ -7,11 +7,11 @@ from typing import Optional
 from fastapi import Header, Request
 from fastapi.security import HTTPBearer
 
-from backend.core.errors import InvalidRequestError
 from backend.schemas.common import IDEMPOTENCY_KEY_PATTERN
 from backend.services.context import ServiceContext
+from service_kit.errors import InvalidRequestError
 
-# Documents the bearer token in OpenAPI; RequestGuardMiddleware enforces it.
+# Documents the bearer token in OpenAPI; ServiceTokenMiddleware enforces it.
 bearer_scheme = HTTPBearer(auto_error=False, description="The service token (BACKEND_API_TOKEN)")
 
 

@@ -8,28 +8,24 @@ no referrer (the URL carries the challenge id) and no framing.
 
 from __future__ import annotations
 
-import secrets
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from backend.api.deps import get_ctx
-from backend.core.errors import ApiError
-from backend.core.security import digests_match
 from backend.models.enums import VerificationPurpose
 from backend.services import verification
 from backend.services.context import ServiceContext
+from service_kit.errors import ApiError
+from service_kit.html_pages import template_environment
+from service_kit.passwords import MAX_PASSWORD_LENGTH
+from service_kit.security import double_submit_ok, new_token
 
 router = APIRouter(tags=["secure page"], include_in_schema=False)
 
-_templates = Environment(
-    loader=FileSystemLoader(str(Path(__file__).resolve().parent.parent / "templates")),
-    autoescape=select_autoescape(["html"], default=True),
-)
+_templates = template_environment(Path(__file__).resolve().parent.parent / "templates")
 PAGE_PATH = "/security/reset"
 CSRF_COOKIE = "eepay_reset_csrf"
 SECURITY_HEADERS = {
@@ -92,7 +88,7 @@ def _form(
     unlock = info.purpose == VerificationPurpose.UNLOCK.value
     return {
         "show_form": True,
-        "csrf_token": csrf_token or secrets.token_urlsafe(32),
+        "csrf_token": csrf_token or new_token(),
         "challenge_id": info.challenge_id,
         "destination": info.destination_masked,
         "minutes_left": minutes,
@@ -115,14 +111,6 @@ def _unusable(info: Optional[verification.ChallengeInfo]) -> Optional[HTMLRespon
     return None
 
 
-def _same_origin(request: Request) -> bool:
-    """Browsers send Origin on form posts; when present it must be this host."""
-    origin = request.headers.get("origin")
-    if origin is None:
-        return True
-    return urlsplit(origin).netloc == request.headers.get("host", "")
-
-
 @router.get(PAGE_PATH, response_class=HTMLResponse)
 def reset_page(
     challenge: str = Query("", max_length=128), ctx: ServiceContext = Depends(get_ctx)
@@ -137,15 +125,14 @@ def submit_reset(
     request: Request,
     challenge: str = Form("", max_length=128),
     code: str = Form("", max_length=16),
-    new_password: str = Form("", max_length=256),
-    confirm_password: str = Form("", max_length=256),
+    new_password: str = Form("", max_length=MAX_PASSWORD_LENGTH),
+    confirm_password: str = Form("", max_length=MAX_PASSWORD_LENGTH),
     csrf_token: str = Form("", max_length=128),
     ctx: ServiceContext = Depends(get_ctx),
 ) -> HTMLResponse:
     """Check the CSRF token and the form fields, then hand the step to the verification
     service; render what happened."""
-    cookie = request.cookies.get(CSRF_COOKIE, "")
-    if not (cookie and csrf_token and digests_match(cookie, csrf_token) and _same_origin(request)):
+    if not double_submit_ok(request, CSRF_COOKIE, csrf_token):
         return _render(
             403,
             message="页面已过期或请求来源不正确，请重新打开链接。",

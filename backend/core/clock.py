@@ -1,56 +1,9 @@
-"""Injectable clocks: every "now" in the backend comes from one of these."""
+"""The calendar of the backend's payment rules: dates of payments, refund windows and ids are
+China's (UTC+8, no daylight saving). The clocks themselves are ``service_kit.clock``."""
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime, timedelta, timezone
-from typing import Optional
-
-
-class Clock:
-    """The wall clock in UTC, with an adjustable offset for demos and test endpoints."""
-
-    def __init__(self) -> None:
-        self._offset = timedelta(0)
-        self._lock = threading.Lock()
-
-    def now(self) -> datetime:
-        """Return the current time, timezone-aware, in UTC."""
-        with self._lock:
-            offset = self._offset
-        return datetime.now(timezone.utc) + offset
-
-    def advance(self, seconds: float) -> None:
-        """Move this clock forward (or back, with a negative value)."""
-        with self._lock:
-            self._offset += timedelta(seconds=seconds)
-
-    def reset(self) -> None:
-        """Drop any offset and follow the wall clock again."""
-        with self._lock:
-            self._offset = timedelta(0)
-
-    @property
-    def offset_seconds(self) -> float:
-        """The current offset from the wall clock, in seconds."""
-        with self._lock:
-            return self._offset.total_seconds()
-
-
-class ManualClock(Clock):
-    """A clock that only moves when told to; for tests."""
-
-    def __init__(self, start: datetime) -> None:
-        super().__init__()
-        if start.tzinfo is None:
-            raise ValueError("ManualClock needs a timezone-aware start time")
-        self._start = start.astimezone(timezone.utc)
-
-    def now(self) -> datetime:
-        """Return the frozen time plus everything it was advanced by."""
-        with self._lock:
-            return self._start + self._offset
-
 
 CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 
@@ -58,12 +11,3 @@ CHINA_TZ = timezone(timedelta(hours=8), name="Asia/Shanghai")
 def china_date(moment: datetime) -> date:
     """The calendar date in China (UTC+8, no daylight saving) of an aware moment."""
     return moment.astimezone(CHINA_TZ).date()
-
-
-def as_utc(moment: Optional[datetime]) -> Optional[datetime]:
-    """An aware UTC datetime; naive input is taken to be UTC already."""
-    if moment is None:
-        return None
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)

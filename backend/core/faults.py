@@ -13,8 +13,8 @@ import threading
 from dataclasses import asdict, dataclass
 from typing import Optional
 
-from backend.core.errors import error_response
-from backend.core.middleware import ASGIApp, Receive, Scope, Send
+from service_kit.errors import error_response
+from service_kit.middleware import ASGIApp, Receive, Scope, Send
 
 
 @dataclass

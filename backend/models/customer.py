@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from backend.models.base import Base, UTCDateTime, one_of
-from backend.models.enums import CustomerStatus, LockReason, MethodStatus, MethodType, values
+from backend.models.enums import CustomerStatus, LockReason, MethodStatus, MethodType
 
 
 class Customer(Base):
@@ -41,8 +41,8 @@ class Customer(Base):
     )
 
     __table_args__ = (
-        one_of("status", values(CustomerStatus), "status"),
-        one_of("lock_reason", values(LockReason), "lock_reason"),
+        one_of("status", CustomerStatus),
+        one_of("lock_reason", LockReason),
         CheckConstraint("balance_fen >= 0", name="balance_non_negative"),
         CheckConstraint("failed_login_count >= 0", name="failed_logins_non_negative"),
     )
@@ -71,8 +71,8 @@ class PaymentMethod(Base):
     customer = relationship("Customer", back_populates="payment_methods")
 
     __table_args__ = (
-        one_of("type", values(MethodType), "type"),
-        one_of("status", values(MethodStatus), "status"),
+        one_of("type", MethodType),
+        one_of("status", MethodStatus),
         CheckConstraint("single_limit_fen > 0", name="single_limit_positive"),
         CheckConstraint("daily_limit_fen > 0", name="daily_limit_positive"),
         CheckConstraint("used_today_fen >= 0", name="used_today_non_negative"),

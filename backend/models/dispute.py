@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import JSON, Column, ForeignKey, String, UniqueConstraint
 
 from backend.models.base import Base, UTCDateTime, one_of
-from backend.models.enums import DisputeStatus, DisputeType, Priority, values
+from backend.models.enums import DisputeStatus, DisputeType, Priority
 
 
 class Dispute(Base):
@@ -28,8 +28,8 @@ class Dispute(Base):
     updated_at = Column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        one_of("type", values(DisputeType), "type"),
-        one_of("status", values(DisputeStatus), "status"),
-        one_of("priority", values(Priority), "priority"),
+        one_of("type", DisputeType),
+        one_of("status", DisputeStatus),
+        one_of("priority", Priority),
         UniqueConstraint("customer_id", "idempotency_key", name="uq_disputes_idempotency"),
     )

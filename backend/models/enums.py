@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
-
-class StrEnum(str, Enum):
-    """A string enum whose members compare and serialise as their values."""
-
-    def __str__(self) -> str:
-        return str(self.value)
+from service_kit.enums import StrEnum
 
 
 class CustomerStatus(StrEnum):
@@ -101,8 +94,3 @@ class DisputeStatus(StrEnum):
 class Priority(StrEnum):
     NORMAL = "normal"
     HIGH = "high"
-
-
-def values(enum: type[StrEnum]) -> tuple[str, ...]:
-    """The string values of an enum, in declaration order."""
-    return tuple(member.value for member in enum)

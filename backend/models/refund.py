@@ -13,7 +13,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from backend.models.base import Base, UTCDateTime, one_of
-from backend.models.enums import RefundStatus, values
+from backend.models.enums import RefundStatus
 
 
 class Refund(Base):
@@ -42,7 +42,7 @@ class Refund(Base):
     payment_method = relationship("PaymentMethod")
 
     __table_args__ = (
-        one_of("status", values(RefundStatus), "status"),
+        one_of("status", RefundStatus),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         UniqueConstraint("customer_id", "idempotency_key", name="uq_refunds_idempotency"),
     )

@@ -18,7 +18,6 @@ from backend.models.enums import (
     ChallengeStatus,
     VerificationChannel,
     VerificationPurpose,
-    values,
 )
 
 
@@ -43,9 +42,9 @@ class VerificationChallenge(Base):
     verified_at = Column(UTCDateTime, nullable=True)
 
     __table_args__ = (
-        one_of("purpose", values(VerificationPurpose), "purpose"),
-        one_of("channel", values(VerificationChannel), "channel"),
-        one_of("status", values(ChallengeStatus), "status"),
+        one_of("purpose", VerificationPurpose),
+        one_of("channel", VerificationChannel),
+        one_of("status", ChallengeStatus),
         CheckConstraint("attempts >= 0", name="attempts_non_negative"),
         UniqueConstraint("customer_id", "idempotency_key", name="uq_challenges_idempotency"),
         Index("ix_challenges_customer_created", "customer_id", "created_at"),

@@ -14,7 +14,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import relationship
 
 from backend.models.base import Base, UTCDateTime, one_of
-from backend.models.enums import FailureCode, TransactionStatus, TransactionType, values
+from backend.models.enums import FailureCode, TransactionStatus, TransactionType
 
 
 class Merchant(Base):
@@ -59,9 +59,9 @@ class Transaction(Base):
     payment_method = relationship("PaymentMethod")
 
     __table_args__ = (
-        one_of("type", values(TransactionType), "type"),
-        one_of("status", values(TransactionStatus), "status"),
-        one_of("failure_code", values(FailureCode), "failure_code"),
+        one_of("type", TransactionType),
+        one_of("status", TransactionStatus),
+        one_of("failure_code", FailureCode),
         CheckConstraint("amount_fen > 0", name="amount_positive"),
         CheckConstraint(
             "refunded_fen >= 0 AND refunded_fen <= amount_fen", name="refunded_within_amount"

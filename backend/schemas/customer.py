@@ -9,6 +9,7 @@ from pydantic import Field, constr, validator
 
 from backend.models.enums import CustomerStatus, LockReason, MethodStatus, MethodType
 from backend.schemas.common import CUSTOMER_ID_PATTERN, ApiModel, ResponseModel, clean_text
+from service_kit.schemas import Password, PasswordForm
 
 
 class CustomerOut(ResponseModel):
@@ -74,13 +75,10 @@ class FreezeResult(ResponseModel):
     items: list[PaymentMethodOut]
 
 
-class LoginRequest(ApiModel):
+class LoginRequest(PasswordForm):
     """A simulated login attempt (sandbox only; the bot never sends passwords)."""
 
-    password: constr(min_length=1, max_length=256)
-
-    class Config:
-        anystr_strip_whitespace = False
+    password: Password
 
 
 class LoginResult(ResponseModel):

@@ -8,6 +8,7 @@ from pydantic import constr
 
 from backend.models.enums import VerificationChannel, VerificationPurpose
 from backend.schemas.common import ApiModel, ResponseModel
+from service_kit.schemas import Password, PasswordForm
 
 
 class VerificationCodeRequest(ApiModel):
@@ -46,14 +47,11 @@ class VerifyCodeResult(ResponseModel):
     unlocked: bool
 
 
-class PasswordResetRequest(ApiModel):
+class PasswordResetRequest(PasswordForm):
     """Set a new password with a reset token."""
 
     reset_token: constr(min_length=16, max_length=128)
-    new_password: constr(min_length=1, max_length=256)
-
-    class Config:
-        anystr_strip_whitespace = False
+    new_password: Password
 
 
 class PasswordResetResult(ResponseModel):

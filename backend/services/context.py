@@ -7,10 +7,9 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 
-from backend.core.clock import Clock
-from backend.core.security import password_hasher
 from backend.core.settings import Settings
 from backend.db import Database
+from service_kit.clock import Clock
 
 
 @dataclass
@@ -28,8 +27,4 @@ class ServiceContext:
     @property
     def hasher(self) -> PasswordHasher:
         """The argon2id hasher configured by the settings."""
-        return password_hasher(
-            self.settings.argon2_time_cost,
-            self.settings.argon2_memory_cost_kib,
-            self.settings.argon2_parallelism,
-        )
+        return self.settings.password_hasher()

@@ -8,8 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core.errors import ConflictError, NotFoundError
-from backend.core.security import verify_password_hash
 from backend.db import lock_one
 from backend.models import Customer, PaymentMethod, WeChatBinding
 from backend.models.enums import CustomerStatus, LockReason, MethodStatus
@@ -22,6 +20,8 @@ from backend.schemas.customer import (
 )
 from backend.services.context import ServiceContext
 from backend.services.views import customer_view, payment_method_view
+from service_kit.errors import ConflictError, NotFoundError
+from service_kit.passwords import verify_password_hash
 
 
 def load_customer(session: Session, customer_id: str, *, for_update: bool = False) -> Customer:

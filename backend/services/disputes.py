@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core.errors import ConflictError, NotEligibleError, NotFoundError
+from backend.core.errors import NotEligibleError
 from backend.core.security import fingerprint
 from backend.models import Dispute
 from backend.models.enums import DisputeStatus, DisputeType, Priority, TransactionStatus
@@ -18,6 +18,7 @@ from backend.services.customers import freeze_methods, load_customer
 from backend.services.ids import new_dispute_id
 from backend.services.transactions import find_duplicate_groups, load_transaction
 from backend.services.views import dispute_view
+from service_kit.errors import ConflictError, NotFoundError
 
 OPEN_STATUSES = (DisputeStatus.OPEN.value, DisputeStatus.INVESTIGATING.value)
 NOT_DISPUTABLE = {

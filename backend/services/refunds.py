@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
-from backend.core.errors import ConflictError, InvalidRequestError, NotEligibleError, NotFoundError
+from backend.core.errors import NotEligibleError
 from backend.core.security import fingerprint
 from backend.db import lock_one
 from backend.models import Customer, Refund, Transaction
@@ -27,6 +27,7 @@ from backend.services.ids import new_refund_id
 from backend.services.policy import Eligibility, arrival_window, refund_eligibility
 from backend.services.transactions import in_progress_amounts, load_transaction
 from backend.services.views import method_summary, refund_view, review_due
+from service_kit.errors import ConflictError, InvalidRequestError, NotFoundError
 
 # The review lifecycle: each status and the statuses an admin may move it to.
 TRANSITIONS: dict[str, tuple[str, ...]] = {

@@ -9,8 +9,6 @@ from typing import Optional
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.core.clock import as_utc
-from backend.core.errors import NotFoundError
 from backend.db import lock_one
 from backend.models import Refund, Transaction
 from backend.models.enums import RefundStatus, TransactionStatus, TransactionType
@@ -24,6 +22,8 @@ from backend.services.context import ServiceContext
 from backend.services.customers import load_customer
 from backend.services.policy import NON_REFUNDABLE_CATEGORIES, REFUNDABLE_STATUSES
 from backend.services.views import transaction_view
+from service_kit.clock import as_utc
+from service_kit.errors import NotFoundError
 
 # Refunds that hold part of a transaction's amount but have not paid out yet.
 IN_PROGRESS_REFUND_STATUSES = (

@@ -16,23 +16,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from backend.core.errors import (
-    ApiError,
-    ConflictError,
-    InvalidRequestError,
-    NotEligibleError,
-    NotFoundError,
-    RateLimitedError,
-)
+from backend.core.errors import NotEligibleError
 from backend.core.security import (
-    digests_match,
     fingerprint,
     keyed_digest,
     mask_email,
     mask_phone,
-    new_token,
     new_verification_code,
-    verify_password_hash,
 )
 from backend.db import lock_one
 from backend.models import Customer, OutboxMessage, ResetToken, VerificationChallenge
@@ -51,6 +41,15 @@ from backend.schemas.security import (
 from backend.services.context import ServiceContext
 from backend.services.customers import load_customer
 from backend.services.passwords import describe, password_violations
+from service_kit.errors import (
+    ApiError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+)
+from service_kit.passwords import verify_password_hash
+from service_kit.security import new_token, tokens_match
 
 SMS_TEMPLATE = (
     "【eepay】您的验证码为{code}，{minutes}分钟内有效，用于{purpose}。"
@@ -332,7 +331,7 @@ def verify_code(ctx: ServiceContext, challenge_id: str, code: str) -> VerifyCode
         challenge.attempts += 1
         expected = challenge.code_digest
         supplied = keyed_digest(settings.secret_key, "code", challenge.id, code)
-        if not digests_match(expected, supplied):
+        if not tokens_match(supplied, expected):
             remaining = max(0, challenge.max_attempts - challenge.attempts)
             if remaining == 0:
                 challenge.status = ChallengeStatus.EXHAUSTED.value

@@ -8,11 +8,11 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from desk.core.errors import AuthRequiredError, ForbiddenError
-from desk.core.security import bearer_token, tokens_match
 from desk.models.enums import SessionKind
 from desk.services import sessions
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.security import bearer_token, tokens_match
 
 # Documents the bearer token in OpenAPI; the dependencies below enforce it.
 bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api/login")

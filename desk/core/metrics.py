@@ -22,7 +22,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from desk.core.security import bearer_token, tokens_match
+from service_kit.security import bearer_token, tokens_match
 
 REGISTRY = CollectorRegistry(auto_describe=True)
 

@@ -1,11 +1,14 @@
-"""The desk's one typed settings object, read from the environment."""
+"""The desk's one typed settings object, read from the environment (the fields every
+service has are ``service_kit.settings.ServiceSettings``)."""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import ClassVar, Optional
 
-from pydantic import BaseSettings, Field, validator
+from pydantic import Field, validator
+
+from service_kit.settings import ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_SQLITE_PATH = REPO_ROOT / "var" / "desk.db"
@@ -16,7 +19,7 @@ DEV_ADMIN_PASSWORD = "dev-desk-admin-2026"
 MIN_PASSWORD_LENGTH = 10
 
 
-class Settings(BaseSettings):
+class Settings(ServiceSettings):
     """Every knob of the agent desk.
 
     Environment variables carry the `DESK_` prefix (DESK_PORT, DESK_SERVICE_TOKEN, ...); the
@@ -24,10 +27,9 @@ class Settings(BaseSettings):
     other services under their own names (RASA_URL, RASA_TOKEN, BACKEND_URL, BACKEND_API_TOKEN).
     """
 
-    host: str = "127.0.0.1"
+    default_sqlite_path: ClassVar[Path] = DEFAULT_SQLITE_PATH
+
     port: int = Field(8200, ge=1, le=65535)
-    database_url: Optional[str] = Field(None, env=["DESK_DATABASE_URL", "DATABASE_URL"])
-    log_level: str = "INFO"
 
     # The action server's token for /api/internal/handoffs.
     service_token: str = Field(DEV_SERVICE_TOKEN, min_length=16)
@@ -69,9 +71,6 @@ class Settings(BaseSettings):
     sync_interval_seconds: float = Field(5.0, ge=0)
     transcript_cache_seconds: float = Field(1.5, ge=0, le=60)
 
-    # Request hygiene.
-    max_body_bytes: int = Field(64 * 1024, ge=1024)
-
     # Analytics: the events database Rasa's event broker writes (read-only here), how many
     # events one ingestion step copies, and how many a page or API request may catch up on
     # before it answers (the background thread does the rest).
@@ -85,24 +84,12 @@ class Settings(BaseSettings):
     # every scrape must send "Authorization: Bearer <token>".
     metrics_token: Optional[str] = Field(None, min_length=16)
 
-    # argon2id parameters (RFC 9106 low-memory profile by default).
-    argon2_time_cost: int = Field(3, ge=1)
-    argon2_memory_cost_kib: int = Field(65536, ge=8)
-    argon2_parallelism: int = Field(4, ge=1)
-
     # Start-up behaviour of `python -m desk`.
-    migrate_on_start: bool = True
     create_admin_on_start: bool = True
 
     class Config:
         env_prefix = "DESK_"
-        case_sensitive = False
-
-    @validator("database_url", always=True)
-    def _default_database_url(cls, value: Optional[str]) -> str:
-        if value:
-            return value
-        return f"sqlite:///{DEFAULT_SQLITE_PATH}"
+        fields = {"database_url": {"env": ["DESK_DATABASE_URL", "DATABASE_URL"]}}
 
     @validator("events_database_url", always=True)
     def _default_events_url(cls, value: Optional[str]) -> str:
@@ -142,7 +129,18 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
 
-    @property
-    def is_sqlite(self) -> bool:
-        """True when the configured database is SQLite."""
-        return str(self.database_url).startswith("sqlite")
+    def startup_warnings(self) -> list[str]:
+        """Development secrets still in use, cookies that would travel without HTTPS."""
+        warnings = []
+        if self.service_token == DEV_SERVICE_TOKEN:
+            warnings.append(
+                "using the development service token; set DESK_SERVICE_TOKEN in production"
+            )
+        if not self.cookie_secure:
+            warnings.append("session cookies are not Secure (DESK_COOKIE_SECURE=false): HTTPS only")
+        if self.create_admin_on_start and self.admin_password == DEV_ADMIN_PASSWORD:
+            warnings.append(
+                "DESK_ADMIN_PASSWORD is the development default; set it before first start "
+                "in production (it is only used to create the account)"
+            )
+        return warnings

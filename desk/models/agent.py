@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String
 
 from desk.models.base import Base, UTCDateTime, one_of
-from desk.models.enums import Role, SessionKind, values
+from desk.models.enums import Role, SessionKind
 
 
 class Agent(Base):
@@ -25,7 +25,7 @@ class Agent(Base):
     last_login_at = Column(UTCDateTime, nullable=True)
     last_seen_at = Column(UTCDateTime, nullable=True)
 
-    __table_args__ = (one_of("role", values(Role), "role"),)
+    __table_args__ = (one_of("role", Role),)
 
     @property
     def is_supervisor(self) -> bool:
@@ -48,7 +48,7 @@ class AgentSession(Base):
     last_used_at = Column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        one_of("kind", values(SessionKind), "kind"),
+        one_of("kind", SessionKind),
         Index("ix_desk_agent_sessions_agent", "agent_id"),
         Index("ix_desk_agent_sessions_expires", "expires_at"),
     )

@@ -2,14 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
-
-
-class StrEnum(str, Enum):
-    """A string enum whose members compare and serialise as their values."""
-
-    def __str__(self) -> str:
-        return str(self.value)
+from service_kit.enums import StrEnum
 
 
 class Role(StrEnum):
@@ -66,8 +59,3 @@ class Sender(StrEnum):
     USER = "user"
     BOT = "bot"
     AGENT = "agent"
-
-
-def values(enum: type[StrEnum]) -> tuple[str, ...]:
-    """The values of an enum, for CHECK constraints."""
-    return tuple(member.value for member in enum)

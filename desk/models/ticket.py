@@ -24,7 +24,6 @@ from desk.models.enums import (
     Resolution,
     Sender,
     TicketStatus,
-    values,
 )
 
 _OPEN = "status IN ({})".format(", ".join(f"'{status}'" for status in OPEN_STATUSES))
@@ -58,9 +57,9 @@ class Ticket(Base):
     updated_at = Column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        one_of("priority", values(Priority), "priority"),
-        one_of("status", values(TicketStatus), "status"),
-        one_of("resolution", values(Resolution), "resolution"),
+        one_of("priority", Priority),
+        one_of("status", TicketStatus),
+        one_of("resolution", Resolution),
         Index("ix_desk_tickets_queue", "status", "priority_rank", "created_at"),
         Index("ix_desk_tickets_conversation", "conversation_id"),
         Index("ix_desk_tickets_customer", "customer_id"),
@@ -90,7 +89,7 @@ class TicketEvent(Base):
     created_at = Column(UTCDateTime, nullable=False)
 
     __table_args__ = (
-        one_of("kind", values(EventKind), "kind"),
+        one_of("kind", EventKind),
         Index("ix_desk_ticket_events_ticket", "ticket_id", "id"),
     )
 
@@ -114,7 +113,7 @@ class TranscriptTurn(Base):
     agent_name = Column(String(64), nullable=True)
 
     __table_args__ = (
-        one_of("sender", values(Sender), "sender"),
+        one_of("sender", Sender),
         UniqueConstraint("conversation_id", "event_key", name="uq_desk_transcript_turns_event"),
         Index("ix_desk_transcript_turns_conversation", "conversation_id", "event_ts"),
         Index("ix_desk_transcript_turns_sent", "sent_at"),

@@ -6,17 +6,15 @@ from datetime import datetime
 
 from pydantic import constr
 
-from desk.schemas.common import ApiModel, ResponseModel
+from desk.schemas.common import ResponseModel
+from service_kit.schemas import Password, PasswordForm
 
 
-class LoginIn(ApiModel):
+class LoginIn(PasswordForm):
     """``POST /api/login``."""
 
     username: constr(min_length=1, max_length=64)
-    password: constr(min_length=1, max_length=256)
-
-    class Config:
-        anystr_strip_whitespace = False
+    password: Password
 
 
 class LoginOut(ResponseModel):

@@ -1,46 +1,27 @@
-"""Shared pieces of the request/response shapes."""
+"""The free-text check and error documentation of the desk's API shapes (the base models are
+``service_kit.schemas``)."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-from pydantic import BaseModel
+from service_kit.schemas import (
+    ApiModel,
+    ErrorOut,
+    ResponseModel,
+    error_responses,
+    refuse_control_characters,
+)
 
-
-class ApiModel(BaseModel):
-    """Base of request shapes: unknown fields are refused, not silently dropped."""
-
-    class Config:
-        extra = "forbid"
-        anystr_strip_whitespace = True
-
-
-class ResponseModel(BaseModel):
-    """Base of response shapes."""
-
-    class Config:
-        orm_mode = True
-
-
-class ErrorOut(BaseModel):
-    """The JSON body of every error."""
-
-    code: str
-    message: str
-    details: Optional[dict[str, Any]] = None
+__all__ = ["ERROR_RESPONSES", "ApiModel", "ErrorOut", "ResponseModel", "clean_text"]
 
 
 def clean_text(value: Optional[str]) -> Optional[str]:
-    """Validator helper: refuse control characters (newline and tab allowed) in free text."""
-    if value is None:
-        return None
-    if any((ord(ch) < 32 and ch not in "\n\t\r") or ord(ch) == 127 for ch in value):
-        raise ValueError("must not contain control characters")
-    return value
+    """Validator helper: refuse control characters in free text; newline, tab and carriage
+    return are allowed (browsers send a form's line breaks as CR LF)."""
+    return refuse_control_characters(value, allowed="\n\t\r")
 
 
-ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {"model": ErrorOut, "description": "Missing, wrong or expired token"},
-    404: {"model": ErrorOut, "description": "No such ticket"},
-    422: {"model": ErrorOut, "description": "Malformed input"},
-}
+ERROR_RESPONSES = error_responses(
+    {401: "Missing, wrong or expired token", 404: "No such ticket", 422: "Malformed input"}
+)

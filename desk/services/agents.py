@@ -17,17 +17,16 @@ from desk.core.errors import (
     NotFoundError,
     RateLimitedError,
 )
-from desk.core.security import verify_password_hash
 from desk.core.settings import MIN_PASSWORD_LENGTH
 from desk.db import lock_one
 from desk.models import Agent
 from desk.models.enums import Role
 from desk.services.context import ServiceContext
+from service_kit.passwords import MAX_PASSWORD_LENGTH, verify_password_hash
 
 logger = logging.getLogger("desk.agents")
 
 USERNAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MAX_PASSWORD_LENGTH = 256
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,13 @@ from typing import Optional
 import httpx
 from argon2 import PasswordHasher
 
-from desk.core.clock import Clock
+from desk.clients.backend import CustomerDirectory
+from desk.clients.events_source import EventsSource
+from desk.clients.rasa import RasaClient
 from desk.core.hours import WorkingHours
-from desk.core.security import password_hasher
 from desk.core.settings import Settings
 from desk.db import Database
-from desk.services.directory import CustomerDirectory
-from desk.services.events_source import EventsSource
-from desk.services.rasa import RasaClient
+from service_kit.clock import Clock
 
 
 @dataclass
@@ -73,11 +72,7 @@ class ServiceContext:
     @property
     def hasher(self) -> PasswordHasher:
         """The argon2id hasher configured by the settings."""
-        return password_hasher(
-            self.settings.argon2_time_cost,
-            self.settings.argon2_memory_cost_kib,
-            self.settings.argon2_parallelism,
-        )
+        return self.settings.password_hasher()
 
     def close(self) -> None:
         """Release connections to the database and the other services."""

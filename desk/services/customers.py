@@ -13,12 +13,12 @@ from datetime import timedelta
 
 from sqlalchemy import and_, or_, select
 
+from desk.clients.backend import DirectoryUnavailable
 from desk.core.masking import mask_last4
 from desk.models import CustomerCache, Ticket
 from desk.models.enums import OPEN_STATUSES
 from desk.schemas.handoff import CustomerOut
 from desk.services.context import ServiceContext
-from desk.services.directory import DirectoryUnavailable
 
 logger = logging.getLogger("desk.customers")
 

@@ -6,10 +6,10 @@ import logging
 
 from sqlalchemy import func, select
 
+from desk.clients.events_source import EventsUnavailable
 from desk.models import AnalyticsState, Ticket
 from desk.models.enums import OPEN_STATUSES
 from desk.services.context import ServiceContext
-from desk.services.events_source import EventsUnavailable
 from desk.services.ingest import STATE_NAME
 
 logger = logging.getLogger("desk.metrics")

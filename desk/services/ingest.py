@@ -40,6 +40,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from desk.clients.events_source import EventRow, EventsUnavailable
 from desk.core.masking import mask_text
 from desk.core.metrics import (
     CUSTOMER_MESSAGES,
@@ -54,7 +55,6 @@ from desk.models import (
     UnansweredMessage,
 )
 from desk.services.context import ServiceContext
-from desk.services.events_source import EventRow, EventsUnavailable
 
 logger = logging.getLogger("desk.analytics")
 

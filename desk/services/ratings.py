@@ -21,13 +21,13 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from desk.core.clock import as_utc
 from desk.core.errors import InvalidRequestError
 from desk.core.masking import mask_text
 from desk.core.metrics import RATINGS, RATINGS_REPEATED
 from desk.models import Rating
 from desk.schemas.analytics import RatingIn
 from desk.services.context import ServiceContext
+from service_kit.clock import as_utc
 
 logger = logging.getLogger("desk.ratings")
 

@@ -14,11 +14,12 @@ from typing import Optional
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from desk.core.security import new_token, token_digest
+from desk.core.security import token_digest
 from desk.models import Agent, AgentSession
 from desk.models.enums import SessionKind
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.security import new_token
 
 # How often "last used" is written back (not on every request).
 TOUCH_INTERVAL = timedelta(seconds=60)

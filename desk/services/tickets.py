@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from desk.clients.rasa import BACK_TO_BOT_ACTION, CLOSE_ACTION, RasaError
 from desk.core.errors import ConflictError, ForbiddenError, NotFoundError, UpstreamError
 from desk.core.masking import mask_text, mask_value
 from desk.core.metrics import AGENT_MESSAGES, HANDOFFS, TICKETS_RESOLVED
@@ -42,11 +43,8 @@ from desk.schemas.handoff import (
 from desk.services import customers, estimates, transcripts
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
-from desk.services.rasa import BACK_TO_BOT_ACTION, CLOSE_ACTION, RasaError
 
 logger = logging.getLogger("desk.tickets")
-
-SUMMARY_KEYS = ("intent", "transaction_id", "diagnosis", "told_customer", "customer_said")
 
 
 # --- views ----------------------------------------------------------------------------------

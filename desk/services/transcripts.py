@@ -21,11 +21,11 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from desk.clients.rasa import AGENT_MESSAGE, RasaError
 from desk.core.masking import mask_text
 from desk.models import TranscriptTurn
 from desk.models.enums import Sender
 from desk.services.context import ServiceContext
-from desk.services.rasa import AGENT_MESSAGE, RasaError
 
 logger = logging.getLogger("desk.transcripts")
 
@@ -177,12 +177,6 @@ def sync(ctx: ServiceContext, conversation_id: str, *, max_age: Optional[float] 
     if added:
         logger.debug("transcript synced", extra={"conversation_id": conversation_id, "new": added})
     return True
-
-
-def forget_freshness(conversation_id: str) -> None:
-    """Make the next :func:`sync` of this conversation read Rasa again."""
-    with _freshness._lock:
-        _freshness._last.pop(conversation_id, None)
 
 
 def stored_turns(

@@ -62,7 +62,11 @@ def make_tracker(
     active_loop: str | None = None,
     token: str | None = None,
 ) -> Tracker:
-    """A tracker whose latest message comes from ``customer`` (None: anonymous)."""
+    """A tracker whose latest message comes from ``customer`` (None: anonymous).
+
+    The ``customer_id`` slot names ``customer`` too, as after a flow of theirs started (the
+    flow's first action sets it); ``slots`` may say otherwise.
+    """
     metadata = {}
     if customer:
         metadata["customer_token"] = token or mint(customer, stack.CHAT_JWT_SECRET)
@@ -76,6 +80,7 @@ def make_tracker(
     }
     user_event = {"event": "user", "text": text, "parse_data": latest, "metadata": metadata}
     all_slots = {name: None for name in DOMAIN["slots"]}
+    all_slots["customer_id"] = customer
     all_slots.update(slots or {})
     return Tracker(
         sender_id=f"test-{uuid.uuid4().hex[:10]}",

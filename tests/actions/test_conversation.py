@@ -49,7 +49,7 @@ async def test_fallback_twice_hands_off():
 
 async def test_handoff_without_desk_parks_the_ticket_and_pauses(tmp_path, monkeypatch):
     monkeypatch.setenv("DESK_URL", "http://127.0.0.1:9")
-    from actions import desk_client
+    from actions.clients import desk as desk_client
 
     monkeypatch.setattr(desk_client, "_client", None)
     from actions.settings import get_settings

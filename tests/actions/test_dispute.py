@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.backend_client import BackendClient
+from actions.clients.payment_backend import BackendClient
 from actions.dispute import ActionOpenDispute, ActionStartDispute, ValidateDisputeForm, classify
 from tests.support import stack
 

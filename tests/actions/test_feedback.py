@@ -74,7 +74,7 @@ async def test_validation_reads_the_widget_format_and_skips():
 
 
 async def test_low_rating_is_stored_and_offers_a_person(monkeypatch):
-    from actions import desk_client
+    from actions.clients import desk as desk_client
 
     sent = []
 
@@ -98,7 +98,7 @@ async def test_low_rating_is_stored_and_offers_a_person(monkeypatch):
 
 async def test_rating_waits_in_the_outbox_when_the_desk_is_down(monkeypatch, tmp_path):
     monkeypatch.setenv("DESK_URL", "http://127.0.0.1:9")
-    from actions import desk_client
+    from actions.clients import desk as desk_client
     from actions.settings import get_settings
 
     monkeypatch.setattr(desk_client, "_client", None)

@@ -34,12 +34,12 @@ from backend_testkit import (  # noqa: E402
     make_settings,
 )
 
-from backend.core.clock import ManualClock  # noqa: E402
 from backend.core.settings import Settings  # noqa: E402
 from backend.db import Database, run_migrations  # noqa: E402
 from backend.main import create_app  # noqa: E402
 from backend.services.admin import reset_demo_data  # noqa: E402
 from backend.services.context import ServiceContext  # noqa: E402
+from service_kit.clock import ManualClock  # noqa: E402
 
 PG_URL = os.environ.get("BACKEND_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 

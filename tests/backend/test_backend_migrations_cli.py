@@ -61,9 +61,9 @@ def test_cli_commands(cli_env, capsys):
     assert cli.main(["outbox"]) == 0
     assert "outbox is empty" in capsys.readouterr().out
 
-    from backend.core.clock import Clock
     from backend.services.context import ServiceContext
     from backend.services.verification import send_code
+    from service_kit.clock import Clock
 
     settings = Settings()
     ctx = ServiceContext(db=Database(settings.database_url), settings=settings, clock=Clock())

@@ -36,12 +36,12 @@ from desk_testkit import (  # noqa: E402
 )
 from events_kit import EventsDatabase  # noqa: E402
 
-from desk.core.clock import ManualClock  # noqa: E402
 from desk.db import Database, run_migrations  # noqa: E402
 from desk.main import create_app  # noqa: E402
 from desk.models import metadata  # noqa: E402
 from desk.services import agents  # noqa: E402
 from desk.services.context import ServiceContext  # noqa: E402
+from service_kit.clock import ManualClock  # noqa: E402
 
 PG_URL = os.environ.get("DESK_TEST_PG_URL", "postgresql+psycopg2://postgres@127.0.0.1:5432/test")
 

@@ -19,9 +19,9 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import DBAPIError
 
+from desk.clients.events_source import EventsSource
 from desk.models import AnalyticsConversation, AnalyticsState
 from desk.services import ingest
-from desk.services.events_source import EventsSource
 
 CONTRACT_KEYS = {
     "conversations",

@@ -22,7 +22,6 @@ from desk_testkit import AGENT_PASSWORD, FakeBackend, FakeRasa, make_settings
 from events_kit import ZONE, Dataset, EventsDatabase, generate, local, session_start, user
 from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright
 
-from desk.core.clock import ManualClock
 from desk.db import Database, run_migrations
 from desk.models.enums import Priority
 from desk.schemas.analytics import RatingIn
@@ -30,6 +29,7 @@ from desk.schemas.handoff import HandoffIn, SummaryIn
 from desk.services import agents, ratings, tickets
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.clock import ManualClock
 from tests.support import stack as services
 from tests.support.processes import ROOT, free_port
 

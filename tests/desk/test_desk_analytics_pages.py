@@ -10,7 +10,7 @@ from desk_testkit import ADMIN_PASSWORD, AGENT_PASSWORD, client
 from events_kit import ZONE, generate, local
 from markupsafe import escape
 
-from desk.api.web import CHART_JS
+from desk.api.pages.rendering import CHART_JS
 
 XSS = '<script>alert("c")</script><img src=x onerror=alert(2)>'
 CANVASES = (

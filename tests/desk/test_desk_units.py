@@ -8,12 +8,12 @@ import pytest
 from desk_testkit import make_settings
 from pydantic import ValidationError
 
-from desk.api.web import safe_next
+from desk.api.pages.browser_session import safe_next
+from desk.clients.rasa import agent_message_event
 from desk.core.hours import WorkingHours, parse_days, parse_ranges
 from desk.core.masking import mask_last4, mask_text, mask_value
-from desk.core.security import bearer_token, token_digest, tokens_match
+from desk.core.security import token_digest
 from desk.services.export import _cell
-from desk.services.rasa import agent_message_event
 from desk.services.transcripts import parse_events
 
 SHANGHAI_NINE_PM = datetime(2026, 11, 27, 13, 0, tzinfo=timezone.utc)  # Fri 21:00 +08:00
@@ -175,14 +175,7 @@ def test_agent_message_event_is_the_contract_shape():
 # --- small security helpers ------------------------------------------------------------------
 
 
-def test_bearer_parsing_and_comparison():
-    assert bearer_token("Bearer abc") == "abc"
-    assert bearer_token("bearer  abc ") == "abc"
-    assert bearer_token("Basic abc") is None
-    assert bearer_token("Bearer") is None
-    assert bearer_token(None) is None
-    assert tokens_match("abc", "abc") and not tokens_match("abd", "abc")
-    assert not tokens_match(None, "abc")
+def test_session_tokens_are_stored_as_digests():
     assert len(token_digest("x")) == 64 and token_digest("x") != "x"
 
 

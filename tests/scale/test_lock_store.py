@@ -34,7 +34,12 @@ def lock_store_factory(monkeypatch, redis_db: int):
     monkeypatch.setenv("REDIS_PORT", str(REDIS_PORT))
     monkeypatch.setenv("REDIS_LOCK_DB", str(redis_db))
     monkeypatch.setenv("REDIS_PASSWORD", "")
-    for name in ("RASA_DATABASE_URL", "EVENTS_DATABASE_URL", "ACTION_ENDPOINT_URL"):
+    for name in (
+        "RASA_DATABASE_URL",
+        "EVENTS_DATABASE_URL",
+        "ACTION_ENDPOINT_URL",
+        "ACTION_SERVER_TOKEN",
+    ):
         monkeypatch.setenv(name, "unused")
 
     def build() -> LockStore:

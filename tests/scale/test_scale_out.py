@@ -27,7 +27,7 @@ import socketio
 from sqlalchemy import create_engine, text
 
 from channels.guard import FAILURE_REPLY
-from desk.services.rasa import RasaClient
+from desk.clients.rasa import RasaClient
 from service_kit import customer_token
 from tests.scale.prod_stack import REDIS_HOST, REDIS_PORT, ProdStack
 from tests.support import stack

@@ -17,6 +17,7 @@ from tests.support.processes import RASA_SERVER, ROOT, VENV_BIN, ServiceProcess,
 MODEL = ROOT / "models" / "eepay.tar.gz"
 RASA_TOKEN = "e2e-rasa-token"
 BACKEND_TOKEN = "e2e-backend-token"
+ACTION_SERVER_TOKEN = "e2e-action-server-token"
 CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
 
 
@@ -44,9 +45,29 @@ def common_env() -> dict[str, str]:
         "RASA_TOKEN": RASA_TOKEN,
         "BACKEND_API_TOKEN": BACKEND_TOKEN,
         "CHAT_JWT_SECRET": CHAT_JWT_SECRET,
+        # the Rasa server sends it (endpoints.yml), the action server asks for it
+        "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
         "TF_CPP_MIN_LOG_LEVEL": "3",
         "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
     }
+
+
+def reset_demo_data(backend: Service) -> None:
+    """Put the backend's demo customers back as backend/README.md describes them."""
+    httpx.post(
+        f"{backend.url}/v1/admin/demo/reset",
+        headers={"Authorization": f"Bearer {BACKEND_TOKEN}"},
+        timeout=30,
+    ).raise_for_status()
+
+
+def backend_get(backend: Service, path: str) -> dict:
+    """What the backend's API answers to ``GET path``, as the action server would read it."""
+    reply = httpx.get(
+        f"{backend.url}{path}", headers={"Authorization": f"Bearer {BACKEND_TOKEN}"}, timeout=10
+    )
+    reply.raise_for_status()
+    return reply.json()
 
 
 def start_backend(workdir: Path, extra_env: dict[str, str] | None = None) -> Service:
@@ -72,12 +93,20 @@ def start_backend(workdir: Path, extra_env: dict[str, str] | None = None) -> Ser
 
 
 def start_actions(extra_env: dict[str, str] | None = None) -> Service:
-    """The action server (``rasa run actions``)."""
+    """The action server (``python -m actions.server``, which asks for ACTION_SERVER_TOKEN)."""
     port = free_port()
     env = {**common_env(), **(extra_env or {})}
     process = ServiceProcess(
         "actions",
-        [str(VENV_BIN / "rasa"), "run", "actions", "--actions", "actions", "--port", str(port)],
+        [
+            str(VENV_BIN / "python"),
+            "-m",
+            "actions.server",
+            "--actions",
+            "actions",
+            "--port",
+            str(port),
+        ],
         ready_url=f"http://127.0.0.1:{port}/health",
         ready=lambda r: r.status_code == 200,
         env=env,

@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from channels.wechat import UNSUPPORTED_REPLY, WELCOME_TEXT, customer_token_for
+from channels.wechat_bindings import WeChatBindings
 from channels.wechat_messages import split_message
 from service_kit import customer_token
 from tests.support import stack as services
@@ -181,16 +182,14 @@ async def test_the_token_minted_for_a_binding_names_its_customer(wechat_stack, m
     openid = new_openid()
     wechat_stack.backend_call("PUT", f"/v1/wechat/bindings/{openid}", json={"customer_id": "u1002"})
 
-    token = await customer_token_for(openid)
-    assert customer_token.verify(token, services.CHAT_JWT_SECRET) == "u1002"
-    assert await customer_token_for(new_openid()) is None
+    async with WeChatBindings.from_environment() as bindings:
+        token = await customer_token_for(openid, bindings)
+        assert customer_token.verify(token, services.CHAT_JWT_SECRET) == "u1002"
+        assert await customer_token_for(new_openid(), bindings) is None
 
     monkeypatch.setenv("BACKEND_URL", "http://127.0.0.1:9")  # backend gone: anonymous
-    from actions import backend_client
-
-    await backend_client.close_backend_client()
-    assert await customer_token_for(openid) is None
-    await backend_client.close_backend_client()
+    async with WeChatBindings.from_environment() as bindings:
+        assert await customer_token_for(openid, bindings) is None
 
 
 # --- refused requests -------------------------------------------------------------------------

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path
 
 from backend.api.deps import get_ctx
-from backend.schemas.common import ERROR_RESPONSES, REFUND_ID_PATTERN, ErrorOut
+from backend.schemas.common import ERROR_RESPONSES, REFUND_ID_PATTERN
 from backend.schemas.refund import RefundAdvance, RefundOut
 from backend.services import admin, refunds
 from backend.services.context import ServiceContext
+from service_kit.schemas import error_responses
 
 router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/admin", tags=["admin"], responses=ERROR_RESPONSES)
     "/refunds/{refund_id}/advance",
     response_model=RefundOut,
     summary="Advance a refund review (next step, or a named status)",
-    responses={409: {"model": ErrorOut, "description": "INVALID_TRANSITION"}},
+    responses=error_responses({409: "INVALID_TRANSITION"}),
 )
 def advance_refund(
     body: RefundAdvance,

@@ -12,11 +12,11 @@ from backend.schemas.common import (
     CUSTOMER_ID_PATTERN,
     DISPUTE_ID_PATTERN,
     ERROR_RESPONSES,
-    ErrorOut,
 )
 from backend.schemas.dispute import DisputeCreate, DisputeOut, DisputePage
 from backend.services import disputes
 from backend.services.context import ServiceContext
+from service_kit.schemas import error_responses
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["disputes"], responses=ERROR_RESPONSES)
 CustomerId = Path(..., pattern=CUSTOMER_ID_PATTERN)
@@ -29,7 +29,7 @@ CustomerId = Path(..., pattern=CUSTOMER_ID_PATTERN)
     summary="Open a dispute case (Idempotency-Key required)",
     responses={
         200: {"model": DisputeOut, "description": "Replay of an earlier request with the same key"},
-        409: {"model": ErrorOut, "description": "Already open, or not disputable"},
+        **error_responses({409: "Already open, or not disputable"}),
     },
 )
 def open_dispute(

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from backend.api.deps import get_ctx
 from backend.services.context import ServiceContext
+from service_kit.health import health_response
 
 router = APIRouter(tags=["health"])
 
@@ -14,8 +15,4 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz", summary="Health check (no token needed)")
 def healthz(ctx: ServiceContext = Depends(get_ctx)) -> JSONResponse:
     """200 when the service and its database answer, 503 otherwise."""
-    healthy = ctx.db.ping()
-    return JSONResponse(
-        status_code=200 if healthy else 503,
-        content={"status": "ok" if healthy else "unavailable", "database": healthy},
-    )
+    return health_response(ctx.db)

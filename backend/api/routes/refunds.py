@@ -13,11 +13,11 @@ from backend.schemas.common import (
     ERROR_RESPONSES,
     REFUND_ID_PATTERN,
     TRANSACTION_ID_PATTERN,
-    ErrorOut,
 )
 from backend.schemas.refund import RefundCreate, RefundOut, RefundPage
 from backend.services import refunds
 from backend.services.context import ServiceContext
+from service_kit.schemas import error_responses
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["refunds"], responses=ERROR_RESPONSES)
 CustomerId = Path(..., pattern=CUSTOMER_ID_PATTERN)
@@ -30,7 +30,7 @@ CustomerId = Path(..., pattern=CUSTOMER_ID_PATTERN)
     summary="Submit a refund (Idempotency-Key required)",
     responses={
         200: {"model": RefundOut, "description": "Replay of an earlier request with the same key"},
-        409: {"model": ErrorOut, "description": "Not eligible (code = the policy rule)"},
+        **error_responses({409: "Not eligible (code = the policy rule)"}),
     },
 )
 def submit_refund(

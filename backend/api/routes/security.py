@@ -11,7 +11,6 @@ from backend.schemas.common import (
     CHALLENGE_ID_PATTERN,
     CUSTOMER_ID_PATTERN,
     ERROR_RESPONSES,
-    ErrorOut,
 )
 from backend.schemas.security import (
     PasswordResetRequest,
@@ -23,6 +22,7 @@ from backend.schemas.security import (
 )
 from backend.services import verification
 from backend.services.context import ServiceContext
+from service_kit.schemas import error_responses
 
 router = APIRouter(tags=["security"], responses=ERROR_RESPONSES)
 
@@ -34,8 +34,12 @@ router = APIRouter(tags=["security"], responses=ERROR_RESPONSES)
     summary="Send a verification code to the registered phone or email",
     responses={
         200: {"model": VerificationChallengeOut, "description": "Replay (same Idempotency-Key)"},
-        409: {"model": ErrorOut, "description": "ACCOUNT_FROZEN or CHANNEL_UNAVAILABLE"},
-        429: {"model": ErrorOut, "description": "RATE_LIMITED (1/min) or DAILY_LIMIT_REACHED"},
+        **error_responses(
+            {
+                409: "ACCOUNT_FROZEN or CHANNEL_UNAVAILABLE",
+                429: "RATE_LIMITED (1/min) or DAILY_LIMIT_REACHED",
+            }
+        ),
     },
 )
 def send_verification_code(
@@ -59,11 +63,13 @@ def send_verification_code(
     "/verifications/{challenge_id}/verify",
     response_model=VerifyCodeResult,
     summary="Check a code; returns a short-lived reset token and unlocks a login lock",
-    responses={
-        400: {"model": ErrorOut, "description": "CODE_INVALID (details.remaining_attempts)"},
-        409: {"model": ErrorOut, "description": "Attempts exhausted, superseded or used"},
-        410: {"model": ErrorOut, "description": "CODE_EXPIRED"},
-    },
+    responses=error_responses(
+        {
+            400: "CODE_INVALID (details.remaining_attempts)",
+            409: "Attempts exhausted, superseded or used",
+            410: "CODE_EXPIRED",
+        }
+    ),
 )
 def verify_code(
     body: VerifyCodeRequest,
@@ -78,10 +84,7 @@ def verify_code(
     "/password-resets",
     response_model=PasswordResetResult,
     summary="Set a new password with a reset token",
-    responses={
-        400: {"model": ErrorOut, "description": "RESET_TOKEN_INVALID"},
-        410: {"model": ErrorOut, "description": "RESET_TOKEN_EXPIRED"},
-    },
+    responses=error_responses({400: "RESET_TOKEN_INVALID", 410: "RESET_TOKEN_EXPIRED"}),
 )
 def reset_password(
     body: PasswordResetRequest, ctx: ServiceContext = Depends(get_ctx)

@@ -5,10 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Response
 
 from backend.api.deps import get_ctx
-from backend.schemas.common import ERROR_RESPONSES, OPENID_PATTERN, ErrorOut
+from backend.schemas.common import ERROR_RESPONSES, OPENID_PATTERN
 from backend.schemas.customer import WeChatBindingOut, WeChatBindRequest
 from backend.services import customers
 from backend.services.context import ServiceContext
+from service_kit.schemas import error_responses
 
 router = APIRouter(prefix="/wechat/bindings", tags=["wechat"], responses=ERROR_RESPONSES)
 OpenId = Path(..., pattern=OPENID_PATTERN)
@@ -26,7 +27,7 @@ def get_binding(openid: str = OpenId, ctx: ServiceContext = Depends(get_ctx)) ->
     summary="Bind an openid to a customer",
     responses={
         201: {"model": WeChatBindingOut, "description": "Newly bound"},
-        409: {"model": ErrorOut, "description": "OPENID_ALREADY_BOUND to another customer"},
+        **error_responses({409: "OPENID_ALREADY_BOUND to another customer"}),
     },
 )
 def bind(

@@ -9,15 +9,16 @@ from fastapi.responses import StreamingResponse
 
 from desk.api.deps import get_ctx, require_supervisor
 from desk.schemas.analytics import AnalyticsSummary, UnansweredOut
-from desk.schemas.common import ERROR_RESPONSES, ErrorOut
+from desk.schemas.common import ERROR_RESPONSES
 from desk.services import analytics, unanswered
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.schemas import error_responses
 
 router = APIRouter(
     prefix="/api/analytics",
     tags=["analytics"],
-    responses={**ERROR_RESPONSES, 403: {"model": ErrorOut, "description": "Not a supervisor"}},
+    responses={**ERROR_RESPONSES, **error_responses({403: "Not a supervisor"})},
 )
 
 SINCE = Query(None, max_length=40, description="First day, ISO date (default: 29 days earlier)")

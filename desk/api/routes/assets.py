@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse, Response
 
-from desk.api.web import CHART_JS
+from desk.api.pages.rendering import CHART_JS
 from desk.core.errors import NotFoundError
 
 router = APIRouter(include_in_schema=False)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request, Response
 
 from desk.api.deps import get_ctx, require_agent
-from desk.core.security import bearer_token
 from desk.models.enums import SessionKind
 from desk.schemas.auth import LoginIn, LoginOut, MeOut
-from desk.schemas.common import ErrorOut
 from desk.services import agents, sessions
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.schemas import error_responses
+from service_kit.security import bearer_token
 
 router = APIRouter(prefix="/api", tags=["auth"])
 
@@ -20,10 +20,9 @@ router = APIRouter(prefix="/api", tags=["auth"])
     "/login",
     response_model=LoginOut,
     summary="Sign in: a bearer token for the API",
-    responses={
-        401: {"model": ErrorOut, "description": "Wrong username or password"},
-        429: {"model": ErrorOut, "description": "Locked after too many wrong passwords"},
-    },
+    responses=error_responses(
+        {401: "Wrong username or password", 429: "Locked after too many wrong passwords"}
+    ),
 )
 def login(body: LoginIn, ctx: ServiceContext = Depends(get_ctx)) -> LoginOut:
     """Exchange a username and password for a token (``Authorization: Bearer <token>``)."""

@@ -19,6 +19,7 @@ from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.shared.core.events import ActionExecuted, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from addons.serving import graph_runner
 from addons.serving.graph_runner import SequentialGraphRunner
 
 MODEL = Path(__file__).resolve().parents[3] / "models" / "eepay.tar.gz"
@@ -97,9 +98,8 @@ def test_an_input_named_like_a_node_is_refused(loaded) -> None:
         runners[SequentialGraphRunner].run(inputs={"x": node}, targets=[node])
 
 
-def test_the_server_uses_it() -> None:
+def test_the_server_uses_it_once_installed(install_patches) -> None:
     import rasa.core.processor
 
-    import addons.serving.speedups  # noqa: F401  (installed on import, as addons.nlg does)
-
+    install_patches(graph_runner)
     assert rasa.core.processor.DaskGraphRunner is SequentialGraphRunner

@@ -3,22 +3,18 @@ one kept-alive connection, and fail the way Rasa's do."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 import pytest
 from aiohttp import web
 from rasa.utils.endpoints import ClientResponseError, EndpointConfig
 
-from addons.serving import pooled_http, speedups  # noqa: F401  (speedups installs pooled_request)
+from addons.serving import pooled_http
 
 
-def rasa_original_request():
-    """Rasa's own ``EndpointConfig.request``, from a fresh copy of its module."""
-    spec = importlib.util.find_spec("rasa.utils.endpoints")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.EndpointConfig.request
+@pytest.fixture(autouse=True)
+def _installed(install_patches):
+    install_patches(pooled_http)
 
 
 @pytest.fixture
@@ -80,7 +76,7 @@ async def test_sends_what_rasa_sends(server):
     base, seen = server
     body = {"next_action": "action_x", "tracker": {"events": [{"text": "退款 / refund"}]}}
     ours = await endpoint(base).request(json=body, method="post", timeout=300)
-    theirs = await rasa_original_request()(endpoint(base), json=body, method="post", timeout=300)
+    theirs = await pooled_http.PATCH.original(endpoint(base), json=body, method="post", timeout=300)
     assert ours == theirs == {"events": [], "responses": [{"text": "ok"}]}
     mine, rasa = (dict(s, peer=None) for s in seen)
     assert mine == rasa

@@ -12,7 +12,7 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from addons import nlg  # noqa: F401  (installs the session start, as in the Rasa server)
+from addons.serving import session_start
 from addons.serving.session_start import EepaySessionStart
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -21,6 +21,11 @@ ROOT = Path(__file__).resolve().parents[3]
 @pytest.fixture(scope="module")
 def domain() -> Domain:
     return Domain.load(str(ROOT / "domain.yml"))
+
+
+@pytest.fixture(autouse=True)
+def _installed(install_patches) -> None:
+    install_patches(session_start)
 
 
 def tracker(domain: Domain, **slots: object) -> DialogueStateTracker:

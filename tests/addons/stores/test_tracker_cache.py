@@ -23,7 +23,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
-from addons.serving import speedups, tracker_states  # noqa: F401  (installs the Agent hook)
+from addons.serving import sole_writer, tracker_states
 from addons.stores import tracker_cache
 from addons.stores.lock_store import AtomicRedisLockStore
 from addons.stores.tracker_store import RedactingSQLTrackerStore
@@ -241,6 +241,7 @@ async def test_a_tracker_built_elsewhere_is_not_kept(url, domain):
 
 async def test_the_only_server_takes_its_kept_tracker_without_a_query(url, domain):
     """With an in-memory lock store the server is the only writer: nothing to count."""
+    sole_writer.install()  # as the launcher does before Rasa builds the server's agent
     store = RedactingSQLTrackerStore(domain=domain, host=url)
     agent = Agent(domain=domain, tracker_store=store, lock_store=InMemoryLockStore())
     assert store.sole_writer
@@ -260,6 +261,7 @@ async def test_the_only_server_takes_its_kept_tracker_without_a_query(url, domai
 
 
 def test_a_server_with_a_shared_lock_store_keeps_counting(url, domain):
+    sole_writer.install()
     store = RedactingSQLTrackerStore(domain=domain, host=url)
     Agent(domain=domain, tracker_store=store, lock_store=AtomicRedisLockStore(host="127.0.0.1"))
     assert not store.sole_writer

@@ -56,8 +56,7 @@ class DeskClient:
 
     def _client(self) -> httpx.AsyncClient:
         """One kept-alive client per event loop: building a client loads the TLS trust store,
-        about 10 ms of the action server's CPU, which a client per handoff paid every time
-        (py-spy under bench/load.py)."""
+        too costly to pay again on every handoff and rating."""
         loop = asyncio.get_running_loop()
         if self._http is None or self._http.is_closed or self._http_loop is not loop:
             self._http = httpx.AsyncClient(timeout=self.settings.desk_timeout_seconds)

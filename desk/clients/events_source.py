@@ -26,6 +26,8 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from service_kit.sqlite_tuning import SqlitePragmas
+
 logger = logging.getLogger("desk.events")
 
 TABLE = "events"
@@ -91,11 +93,16 @@ def read_only_engine(url: str) -> Engine:
     return create_engine(url, future=True, pool_pre_ping=True)
 
 
+# A reader of a file another process writes: it may wait for the writer's lock, must never
+# write, and leaves the journal mode to the writer.
+_READER_PRAGMAS = SqlitePragmas(busy_timeout_ms=10_000, write_ahead_log=False, query_only=True)
+
+
 def _sqlite_ro_connect(uri: str) -> Any:
     import sqlite3
 
-    connection = sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
-    connection.execute("PRAGMA query_only=ON")
+    connection = sqlite3.connect(uri, uri=True, check_same_thread=False)
+    _READER_PRAGMAS.apply(connection)
     return connection
 
 

@@ -1,24 +1,8 @@
-"""Typed async client for eepay's payment backend (the sandbox in backend/ or the real API).
+"""The action server's async client of the payment backend's /v1 API.
 
-The action server talks to account data only through this module; it never opens the backend's
-database. Production points it at the real API with ``BACKEND_URL`` and ``BACKEND_API_TOKEN``.
-
-Behaviour:
-
-- every attempt is bounded by ``timeout_seconds`` (at most 3 s; connect at most 1 s);
-- only idempotent reads (GET) are retried, with exponential backoff and jitter, on connection
-  failures and 5xx answers; a read timeout is not retried (the backend is slow, not gone);
-- writes (POST) always carry an ``Idempotency-Key`` so that a caller who retries a whole action
-  with the same key can never create a second refund, dispute or code;
-- failures become exceptions the actions handle: :class:`BackendUnavailable` (timeouts,
-  connection errors, 5xx), :class:`NotFound`, :class:`NotEligible` (a policy refusal) and other
-  :class:`Conflict`, :class:`RateLimited`, :class:`InvalidRequest`, :class:`AuthenticationFailed`,
-  all subclasses of :class:`BackendError` with the backend's stable ``code``;
-- one shared client per process (:func:`get_backend_client`) reuses connections; close it with
-  :func:`close_backend_client` on shutdown.
-
-Verification codes and passwords never pass through here: the bot asks the backend to send a
-code and hands the customer the secure page link (``VerificationChallenge.reset_url``).
+Retries, timeouts and the mapping of error answers onto the exceptions of
+:mod:`actions.clients.payment_backend.errors` live here; the package docstring states the rules
+they follow.
 """
 
 from __future__ import annotations
@@ -35,311 +19,39 @@ from typing import Any, Optional, TypeVar
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, BaseSettings, Field, ValidationError, validator
+from pydantic import BaseModel, ValidationError
+
+from actions.clients.payment_backend.errors import (
+    NOT_ELIGIBLE_CODES,
+    AuthenticationFailed,
+    BackendError,
+    BackendUnavailable,
+    Conflict,
+    InvalidRequest,
+    NotEligible,
+    NotFound,
+    RateLimited,
+)
+from actions.clients.payment_backend.models import (
+    Customer,
+    Dispute,
+    DisputePage,
+    DuplicateCharges,
+    FreezeResult,
+    PaymentMethod,
+    PaymentMethodList,
+    Refund,
+    RefundEligibility,
+    RefundPage,
+    Transaction,
+    TransactionPage,
+    VerificationChallenge,
+)
+from actions.clients.payment_backend.settings import MAX_TIMEOUT_SECONDS, BackendClientSettings
 
 logger = logging.getLogger(__name__)
 
-MAX_TIMEOUT_SECONDS = 3.0
 _conversation_id: ContextVar[Optional[str]] = ContextVar("backend_conversation_id", default=None)
-
-
-# --- settings -------------------------------------------------------------------------------
-
-
-class BackendClientSettings(BaseSettings):
-    """Where the backend is and how patient to be with it (read from the environment)."""
-
-    url: str = Field("http://127.0.0.1:8100", env="BACKEND_URL")
-    api_token: str = Field("dev-backend-token", env="BACKEND_API_TOKEN")
-    timeout_seconds: float = Field(MAX_TIMEOUT_SECONDS, env="BACKEND_TIMEOUT_SECONDS")
-    max_retries: int = Field(2, ge=0, le=5, env="BACKEND_MAX_RETRIES")
-
-    @validator("timeout_seconds")
-    def _bounded_timeout(cls, value: float) -> float:
-        if not 0 < value <= MAX_TIMEOUT_SECONDS:
-            raise ValueError(f"must be in (0, {MAX_TIMEOUT_SECONDS}] seconds")
-        return value
-
-
-# --- errors ---------------------------------------------------------------------------------
-
-
-class BackendError(Exception):
-    """Any failure talking to the backend; ``code`` is the backend's stable machine code."""
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        code: str = "BACKEND_ERROR",
-        status: Optional[int] = None,
-        details: Optional[dict[str, Any]] = None,
-    ) -> None:
-        super().__init__(f"{code}: {message}")
-        self.message = message
-        self.code = code
-        self.status = status
-        self.details = details or {}
-
-
-class BackendUnavailable(BackendError):
-    """The backend did not answer in time, could not be reached, or failed (5xx)."""
-
-
-class AuthenticationFailed(BackendError):
-    """The service token was refused (a deployment mistake, not the customer's)."""
-
-
-class NotFound(BackendError):
-    """The customer, transaction, refund, dispute or binding does not exist."""
-
-
-class InvalidRequest(BackendError):
-    """The backend refused the input (400/413/422), e.g. WEAK_PASSWORD or VALIDATION_ERROR."""
-
-
-class Conflict(BackendError):
-    """The request conflicts with the current state (409/410)."""
-
-
-class NotEligible(Conflict):
-    """A policy refuses the operation; ``code`` names the rule (e.g. REFUND_WINDOW_EXPIRED)."""
-
-
-class RateLimited(BackendError):
-    """Too many requests of a kind (codes: 1 per minute, 10 per day)."""
-
-    def __init__(self, message: str, *, retry_after_seconds: int, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.retry_after_seconds = retry_after_seconds
-
-
-# 409 codes that are policy refusals the bot explains to the customer.
-NOT_ELIGIBLE_CODES = frozenset(
-    {
-        "NOT_ELIGIBLE",
-        "TRANSACTION_FAILED",
-        "TRANSACTION_PENDING",
-        "TRANSFER_NOT_REFUNDABLE",
-        "NON_REFUNDABLE_CATEGORY",
-        "REFUND_WINDOW_EXPIRED",
-        "REFUND_IN_PROGRESS",
-        "FULLY_REFUNDED",
-        "AMOUNT_EXCEEDS_REMAINDER",
-        "TRANSACTION_NOT_DISPUTABLE",
-        "ACCOUNT_FROZEN",
-    }
-)
-
-
-# --- response models ------------------------------------------------------------------------
-
-
-class _Model(BaseModel):
-    class Config:
-        extra = "ignore"  # newer backends may add fields
-        allow_mutation = False
-
-
-class Customer(_Model):
-    """A customer; status is active, locked or frozen; contact details come masked."""
-
-    id: str
-    name: str
-    phone_masked: str
-    email_masked: Optional[str]
-    language: str
-    status: str
-    lock_reason: Optional[str]
-    locked_at: Optional[datetime]
-    failed_login_count: int
-    login_attempts_remaining: int
-    can_self_unlock: bool
-    balance_fen: int
-    currency: str = "CNY"
-
-
-class PaymentMethod(_Model):
-    """Balance, debit card or credit card with its limits and today's usage."""
-
-    id: str
-    type: str
-    bank: Optional[str]
-    last4: Optional[str]
-    status: str
-    single_limit_fen: int
-    daily_limit_fen: int
-    used_today_fen: int
-    remaining_today_fen: int
-    available_fen: Optional[int] = None
-    frozen_at: Optional[datetime] = None
-
-
-class MethodSummary(_Model):
-    """The payment method a transaction or refund used."""
-
-    id: str
-    type: str
-    bank: Optional[str]
-    last4: Optional[str]
-    status: str
-
-
-class Transaction(_Model):
-    """A payment or transfer; ``failure_code`` is set for failed (and stuck pending) ones."""
-
-    id: str
-    customer_id: str
-    type: str
-    payee: str
-    merchant_id: Optional[str]
-    merchant_category: str
-    amount_fen: int
-    currency: str
-    status: str
-    failure_code: Optional[str]
-    payment_method: MethodSummary
-    created_at: datetime
-    settles_by: Optional[datetime] = None
-    refunded_fen: int = 0
-    refund_in_progress_fen: int = 0
-    refund_deadline_at: Optional[datetime] = None
-
-
-class TransactionPage(_Model):
-    """A page of transactions (newest first) and how many matched in total."""
-
-    items: list[Transaction]
-    total: int
-    limit: int
-    offset: int
-
-
-class RefundEligibility(_Model):
-    """Whether a refund can be submitted now; ``reason_code`` says which rule refuses it."""
-
-    transaction_id: str
-    eligible: bool
-    reason_code: Optional[str]
-    reason: Optional[str]
-    amount_fen: int
-    refunded_fen: int
-    refund_in_progress_fen: int
-    refundable_fen: int
-    requested_fen: Optional[int] = None
-    refund_deadline_at: Optional[datetime] = None
-    merchant_category: str
-    payment_method: MethodSummary
-    review_due_at: Optional[datetime] = None
-    expected_arrival_earliest: Optional[datetime] = None
-    expected_arrival_latest: Optional[datetime] = None
-
-
-class Refund(_Model):
-    """A refund: submitted → under_review → approved → refunded, or rejected (with a reason)."""
-
-    id: str
-    customer_id: str
-    transaction_id: str
-    payee: str
-    amount_fen: int
-    currency: str = "CNY"
-    reason: str
-    status: str
-    rejection_reason: Optional[str]
-    payment_method: MethodSummary
-    submitted_at: datetime
-    review_due_at: datetime
-    reviewed_at: Optional[datetime] = None
-    refunded_at: Optional[datetime] = None
-    expected_arrival_earliest: Optional[datetime] = None
-    expected_arrival_latest: Optional[datetime] = None
-    overdue: bool
-
-
-class RefundPage(_Model):
-    """A page of refunds (newest first)."""
-
-    items: list[Refund]
-    total: int
-    limit: int
-    offset: int
-
-
-class VerificationChallenge(_Model):
-    """A code that was sent (the code itself never leaves the backend) and the reset page link."""
-
-    challenge_id: str
-    customer_id: str
-    purpose: str
-    channel: str
-    destination_masked: str
-    expires_at: datetime
-    resend_available_at: datetime
-    max_attempts: int
-    reset_url: str
-
-
-class Dispute(_Model):
-    """A dispute case; ``priority`` is high for unauthorized use."""
-
-    id: str
-    customer_id: str
-    transaction_id: str
-    type: str
-    status: str
-    priority: str
-    description: Optional[str]
-    duplicate_detected: bool
-    related_transaction_ids: list[str]
-    frozen_payment_method_ids: list[str]
-    created_at: datetime
-
-
-class DisputePage(_Model):
-    """A page of dispute cases (newest first)."""
-
-    items: list[Dispute]
-    total: int
-    limit: int
-    offset: int
-
-
-class DuplicateGroup(_Model):
-    """Charges to one payee for one amount within minutes of each other."""
-
-    payee: str
-    merchant_id: Optional[str]
-    amount_fen: int
-    transaction_ids: list[str]
-    first_at: datetime
-    last_at: datetime
-    span_seconds: int
-
-
-class DuplicateCharges(_Model):
-    """Likely duplicate charges and the detection window used."""
-
-    window_minutes: int
-    items: list[DuplicateGroup]
-
-
-class FreezeResult(_Model):
-    """Which payment methods this request froze and which were frozen already."""
-
-    customer_id: str
-    frozen_payment_method_ids: list[str]
-    already_frozen_ids: list[str]
-    items: list[PaymentMethod]
-
-
-class WeChatBinding(_Model):
-    """A WeChat openid and the eepay customer it belongs to."""
-
-    openid: str
-    customer_id: str
-    created_at: datetime
-
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -572,7 +284,7 @@ class BackendClient:
     async def list_payment_methods(self, customer_id: str) -> list[PaymentMethod]:
         """Payment methods with single/daily limits and today's usage."""
         page = await self._call(
-            _PaymentMethods, "GET", f"/v1/customers/{_segment(customer_id)}/payment-methods"
+            PaymentMethodList, "GET", f"/v1/customers/{_segment(customer_id)}/payment-methods"
         )
         return list(page.items)
 
@@ -769,28 +481,6 @@ class BackendClient:
             json={"reason": reason},
             idempotency_key=idempotency_key or new_idempotency_key(),
         )
-
-    async def get_wechat_binding(self, openid: str) -> WeChatBinding:
-        """The customer bound to a WeChat openid (NotFound when unbound)."""
-        return await self._call(WeChatBinding, "GET", f"/v1/wechat/bindings/{_segment(openid)}")
-
-    async def bind_wechat(self, openid: str, customer_id: str) -> WeChatBinding:
-        """Bind an openid to a customer (Conflict OPENID_ALREADY_BOUND if bound to another)."""
-        return await self._call(
-            WeChatBinding,
-            "PUT",
-            f"/v1/wechat/bindings/{_segment(openid)}",
-            json={"customer_id": customer_id},
-        )
-
-    async def unbind_wechat(self, openid: str) -> None:
-        """Remove an openid's binding (NotFound when there is none)."""
-        response = await self._request("DELETE", f"/v1/wechat/bindings/{_segment(openid)}")
-        self._raise_for_error(response)
-
-
-class _PaymentMethods(_Model):
-    items: list[PaymentMethod]
 
 
 # --- the shared client ----------------------------------------------------------------------

@@ -14,8 +14,10 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response, StreamingResponse
 
 from desk.api.deps import get_ctx
+from desk.api.pages.browser_session import page_principal
+from desk.api.pages.labels import INTENTS, REASONS, label
+from desk.api.pages.rendering import Pages, get_pages
 from desk.api.routes.analytics import csv_response
-from desk.api.web import INTENTS, REASONS, Pages, get_pages, label, page_principal
 from desk.core.errors import ApiError, ForbiddenError
 from desk.schemas.analytics import AnalyticsSummary
 from desk.services import analytics, unanswered

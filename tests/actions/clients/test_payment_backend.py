@@ -8,10 +8,8 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from backend_testkit import TOKEN, RunningServer, free_port
 
-from actions import backend_client as bc
-from actions.backend_client import (
+from actions.clients.payment_backend import (
     AuthenticationFailed,
     BackendClient,
     BackendUnavailable,
@@ -21,22 +19,27 @@ from actions.backend_client import (
     NotFound,
     RateLimited,
 )
+from actions.clients.payment_backend import client as bc
+from actions.clients.payment_backend.models import Customer
+from actions.clients.payment_backend.settings import BackendClientSettings
+from tests.actions.clients.live_backend import TOKEN, LiveBackend
+from tests.support.processes import free_port
 
 
 @pytest.fixture
-async def client(live: RunningServer) -> AsyncIterator[BackendClient]:
+async def client(live: LiveBackend) -> AsyncIterator[BackendClient]:
     async with BackendClient(live.url, TOKEN, backoff_seconds=0.01) as backend:
         yield backend
 
 
-def add_fault(server: RunningServer, **rule) -> int:
+def add_fault(server: LiveBackend, **rule) -> int:
     with server.client() as http:
         response = http.post("/v1/_test/faults", json=rule)
         assert response.status_code == 201, response.text
         return response.json()["id"]
 
 
-def fault_hits(server: RunningServer, fault_id: int) -> int:
+def fault_hits(server: LiveBackend, fault_id: int) -> int:
     with server.client() as http:
         items = http.get("/v1/_test/faults").json()["items"]
     return next(item["hits"] for item in items if item["id"] == fault_id)
@@ -47,7 +50,7 @@ def fault_hits(server: RunningServer, fault_id: int) -> int:
 
 async def test_customer_and_payment_methods(client):
     customer = await client.get_customer("u1001")
-    assert isinstance(customer, bc.Customer)
+    assert isinstance(customer, Customer)
     assert (customer.name, customer.balance_fen, customer.phone_masked) == (
         "张伟",
         3520,
@@ -132,20 +135,6 @@ async def test_disputes_duplicates_and_freeze(client):
     assert (await client.list_disputes("u1006")).total == 1
 
 
-async def test_wechat_binding(client):
-    with pytest.raises(NotFound) as missing:
-        await client.get_wechat_binding("oClient_openid_1")
-    assert missing.value.code == "WECHAT_BINDING_NOT_FOUND"
-    bound = await client.bind_wechat("oClient_openid_1", "u1005")
-    assert bound.customer_id == "u1005"
-    assert (await client.get_wechat_binding("oClient_openid_1")).customer_id == "u1005"
-    with pytest.raises(Conflict):
-        await client.bind_wechat("oClient_openid_1", "u1006")
-    await client.unbind_wechat("oClient_openid_1")
-    with pytest.raises(NotFound):
-        await client.unbind_wechat("oClient_openid_1")
-
-
 async def test_error_mapping(client, live):
     with pytest.raises(NotFound) as unknown:
         await client.get_customer("u9999")
@@ -216,12 +205,12 @@ async def test_slow_backend_times_out(live):
 
 async def test_default_timeout_is_three_seconds_at_most(monkeypatch):
     monkeypatch.delenv("BACKEND_TIMEOUT_SECONDS", raising=False)
-    assert bc.BackendClientSettings().timeout_seconds == 3.0
+    assert BackendClientSettings().timeout_seconds == 3.0
     with pytest.raises(ValueError):
         BackendClient("http://127.0.0.1:1", TOKEN, timeout_seconds=5)
     monkeypatch.setenv("BACKEND_TIMEOUT_SECONDS", "10")
     with pytest.raises(ValueError):
-        bc.BackendClientSettings()
+        BackendClientSettings()
 
 
 async def silent_server(connections: list) -> asyncio.AbstractServer:
