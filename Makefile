@@ -108,10 +108,17 @@ train: $(MODEL)
 run: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS) $(DESK_DEPS)
 	$(VENV)/bin/honcho start -f Procfile -e .env
 
-# Several Rasa replicas behind nginx on PostgreSQL and Redis (docs/deploy.md)
-.PHONY: run-prod
-run-prod: $(VENV)/.installed .env $(MODEL) $(WEB_DEPS) $(DESK_DEPS) system-deps
-	$(VENV)/bin/honcho start -f Procfile.prod -e .env
+# Several Rasa replicas behind nginx on PostgreSQL and Redis (docs/deploy.md). Never from the
+# development .env: .env.production (git-ignored) holds the production secrets and
+# EEPAY_ENV=production, under which every service refuses development or weak secrets.
+.PHONY: run-prod production-env
+run-prod: production-env $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) system-deps
+	$(VENV)/bin/honcho start -f Procfile.prod -e .env.production
+
+production-env:
+	@grep -qx 'EEPAY_ENV=production' .env.production 2>/dev/null || { \
+		echo ".env.production with EEPAY_ENV=production is missing: docs/deploy.md says how to write it" >&2; \
+		exit 1; }
 
 # --- benchmarks (bench/README.md) ---------------------------------------------
 .PHONY: bench-nlu bench-load

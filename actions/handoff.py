@@ -17,11 +17,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.clients.desk import get_desk_client
+from actions.clients.desk import DeskUndeliverable, get_desk_client
 from actions.common import channel_of
 from actions.feedback import ask_for_rating
 from actions.formatting import local_time
-from actions.i18n import language_of
+from actions.i18n import language_of, text
 from actions.identity import verified_customer_id
 from actions.summary import build_summary
 
@@ -65,7 +65,13 @@ class ActionHandOff(Action):
     ) -> list[dict[str, Any]]:
         """Queues the conversation at the desk and pauses the bot."""
         reason = tracker.get_slot("handoff_reason") or CUSTOMER_REQUEST
-        ticket = await get_desk_client().hand_off(handoff_payload(tracker, reason))
+        try:
+            ticket = await get_desk_client().hand_off(handoff_payload(tracker, reason))
+        except DeskUndeliverable:
+            # kept aside and logged by the client; no agent will come, so do not pause
+            dispatcher.utter_message(text=text("handoff.undeliverable", language_of(tracker)))
+            dispatcher.utter_message(response="utter_contact_info")
+            return [SlotSet("handoff_reason", None)]
         opens = ""
         if ticket is not None and not ticket.within_hours and ticket.next_open_at:
             language = language_of(tracker)

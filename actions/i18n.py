@@ -143,6 +143,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "button.dispute.duplicate_charge": {"zh": "重复扣款", "en": "Charged twice"},
     "button.dispute.wrong_amount": {"zh": "金额不对", "en": "Wrong amount"},
     "button.dispute.merchant_issue": {"zh": "商家问题", "en": "Problem with the merchant"},
+    # the desk refused a handoff for good (actions/clients/desk.py): no agent will come
+    "handoff.undeliverable": {
+        "zh": "非常抱歉，这次没能为您转接人工客服。为了不让您白白等待，请通过下面的渠道联系我们：",
+        "en": "I'm sorry, I couldn't connect you to a support agent this time. So that you "
+        "don't wait for nothing, please reach us through one of these channels:",
+    },
 }
 
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

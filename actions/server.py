@@ -13,7 +13,8 @@ the same server (every option of ``rasa run actions``) with two controls
   (``action_endpoint.headers`` in endpoints.yml); others get 401.
 
 It refuses to start without ``ACTION_SERVER_TOKEN``, and in production (``EEPAY_ENV=production``)
-with the development token or one too short to resist guessing.
+while any secret it holds is missing, has its development value or is too weak
+(``actions.settings.refuse_development_secrets``).
 
 Start: ``.venv/bin/python -m actions.server --actions actions --port 5055``.
 """
@@ -32,14 +33,13 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.settings import refuse_development_secrets
+
 logger = logging.getLogger(__name__)
 
 TOKEN_VARIABLE = "ACTION_SERVER_TOKEN"
 HOST_VARIABLE = "ACTION_SERVER_HOST"
 DEFAULT_HOST = "127.0.0.1"
-#: the value .env.example ships; fine on a developer's machine, refused in production
-DEVELOPMENT_TOKEN = "dev-action-server-token"
-MIN_PRODUCTION_TOKEN_CHARS = 16
 #: what answers without the token: the readiness check, which reveals nothing
 OPEN_ROUTES = frozenset({("GET", "/health"), ("HEAD", "/health")})
 
@@ -52,19 +52,12 @@ class ActionServerConfigError(RuntimeError):
 
 def required_token(environ: Mapping[str, str] = os.environ) -> str:
     """The shared secret callers must present; raises ``ActionServerConfigError`` when it is
-    unset, or in production when it is the development value or too short."""
+    unset (production's rules for its value: ``actions.settings.refuse_development_secrets``)."""
     token = (environ.get(TOKEN_VARIABLE) or "").strip()
     if not token:
         raise ActionServerConfigError(
             f"{TOKEN_VARIABLE} is not set: the action server would accept calls from anyone "
             "(set it for the Rasa server too; .env.example has a development value)"
-        )
-    if environ.get("EEPAY_ENV") == "production" and (
-        token == DEVELOPMENT_TOKEN or len(token) < MIN_PRODUCTION_TOKEN_CHARS
-    ):
-        raise ActionServerConfigError(
-            f"{TOKEN_VARIABLE} is the development value or shorter than "
-            f"{MIN_PRODUCTION_TOKEN_CHARS} characters; production needs its own secret"
         )
     return token
 
@@ -124,6 +117,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     from rasa_sdk.endpoint import create_argument_parser
     from rasa_sdk.plugin import plugin_manager
 
+    from actions.clients.desk import DeskOutboxPlugin
+
+    refuse_development_secrets()
     try:
         token = required_token()
     except ActionServerConfigError as error:
@@ -131,6 +127,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     # rasa-sdk reads the interface from SANIC_HOST (default: every interface)
     os.environ["SANIC_HOST"] = listen_host()
     plugin_manager().register(TokenCheckPlugin(token))
+    plugin_manager().register(DeskOutboxPlugin())  # handoffs parked by earlier runs
     main_from_args(create_argument_parser().parse_args(argv))
 
 

@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseSettings, Field
 
+from service_kit import production
+
 ROOT = Path(__file__).resolve().parent.parent
+
+#: what the action server holds: the secret the Rasa server presents, the key of the customer
+#: tokens it verifies, the tokens it calls the backend and the desk with
+PRODUCTION_SECRETS = (
+    production.Secret("ACTION_SERVER_TOKEN"),
+    production.Secret("CHAT_JWT_SECRET"),
+    production.Secret("BACKEND_API_TOKEN"),
+    production.Secret("DESK_SERVICE_TOKEN"),
+)
 
 
 class ActionSettings(BaseSettings):
@@ -24,3 +37,14 @@ class ActionSettings(BaseSettings):
 def get_settings() -> ActionSettings:
     """The process-wide settings."""
     return ActionSettings()
+
+
+def refuse_development_secrets(environ: Mapping[str, str] = os.environ) -> None:
+    """In production, exit (status 1, one log line naming each variable) while a secret of
+    :data:`PRODUCTION_SECRETS` is missing, has its development value or is too weak."""
+    production.refuse_development_secrets(
+        "action server",
+        PRODUCTION_SECRETS,
+        environ,
+        production=production.is_production(environ),
+    )

@@ -19,6 +19,11 @@ first needs it, after TensorFlow has loaded some 5,700 modules (many of them laz
 that import more when looked into), that took about half of the server's cold start; imported
 first it is quick, and builds the same table (tests/addons/serving/test_rasa_launcher.py).
 
+Production: with ``EEPAY_ENV=production``, ``run`` refuses to start (exit status 1, one log
+line naming each variable) while a secret the server uses is missing, has its development
+value or is too weak (``service_kit.production``). The check runs before the imports below,
+which take seconds: a server that may not start says so at once.
+
 JAX is kept out. TensorFlow 2.12 depends on it only for one TFLite conversion helper, which
 it imports if it can (``tensorflow/lite/python/util.py``) and otherwise goes without; eepay
 never converts models to TFLite. Importing it anyway cost start-up time, its XLA runtime's
@@ -27,9 +32,85 @@ memory, and a callback JAX adds to every garbage collection.
 
 from __future__ import annotations
 
+import os
 import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Optional
 
-import skops.io  # noqa: F401  (first: see above)
+from service_kit import production
+
+#: what every Rasa server holds: the key of the customer tokens (the REST channel verifies
+#: them, the WeChat channel mints them) and the secret it presents to the action server
+#: (endpoints.yml); RASA_TOKEN guards the HTTP API when ``--enable-api`` opens it
+SERVER_SECRETS = (production.Secret("CHAT_JWT_SECRET"), production.Secret("ACTION_SERVER_TOKEN"))
+API_SECRET = production.Secret("RASA_TOKEN")
+#: what the WeChat channel holds when credentials.yml configures it, by its credentials key
+WECHAT_SECRETS = {
+    "token": production.Secret("WECHAT_TOKEN", production.wechat_token),
+    "encoding_aes_key": production.Secret("WECHAT_ENCODING_AES_KEY", production.wechat_aes_key),
+    "app_id": production.Secret("WECHAT_APP_ID", production.issued_value),
+    "app_secret": production.Secret("WECHAT_APP_SECRET", production.issued_value),
+}
+#: the channel's token for its openid lookups (channels/wechat_bindings.py)
+WECHAT_BACKEND_SECRET = production.Secret("BACKEND_WECHAT_TOKEN")
+
+
+def option(argv: Sequence[str], name: str) -> Optional[str]:
+    """The value of ``--name value`` or ``--name=value`` in ``argv``; None when absent."""
+    for index, argument in enumerate(argv):
+        if argument == name and index + 1 < len(argv):
+            return argv[index + 1]
+        if argument.startswith(name + "="):
+            return argument[len(name) + 1 :]
+    return None
+
+
+def wechat_credentials(path: Path) -> Optional[dict[str, Any]]:
+    """The WeChat channel's block of a credentials file ({} when empty), or None when the file
+    does not configure the channel."""
+    import yaml
+
+    try:
+        channels = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError):
+        return None  # Rasa itself reports an unreadable file
+    for name, block in channels.items():
+        if str(name).endswith("WeChatInput"):
+            return block or {}
+    return None
+
+
+def server_secrets(
+    argv: Sequence[str], environ: Mapping[str, str] = os.environ
+) -> tuple[list[production.Secret], dict[str, Optional[str]]]:
+    """The secrets ``rasa run`` with ``argv`` would use, and their values: the environment's,
+    with ``--auth-token`` and the credentials file's WeChat block (whose keys override the
+    channel's variables) on top."""
+    values: dict[str, Optional[str]] = dict(environ)
+    secrets = list(SERVER_SECRETS)
+    if "--enable-api" in argv:
+        secrets.append(API_SECRET)
+        values[API_SECRET.name] = option(argv, "--auth-token")
+    wechat = wechat_credentials(Path(option(argv, "--credentials") or "credentials.yml"))
+    if wechat is not None:
+        secrets.extend([*WECHAT_SECRETS.values(), WECHAT_BACKEND_SECRET])
+        for key, value in wechat.items():
+            if key in WECHAT_SECRETS and isinstance(value, str) and not value.startswith("${"):
+                values[WECHAT_SECRETS[key].name] = value
+    return secrets, values
+
+
+def refuse_development_secrets(argv: Sequence[str]) -> None:
+    """``rasa run`` in production: exit while a secret it uses is unfit (see the docstring)."""
+    if production.is_production() and argv[:1] == ["run"] and argv[1:2] != ["actions"]:
+        production.refuse_development_secrets("rasa", *server_secrets(argv))
+
+
+if __name__ == "__main__":
+    refuse_development_secrets(sys.argv[1:])
+
+import skops.io  # noqa: E402, F401  (first of the heavy imports: see above)
 
 sys.modules.setdefault("jax", None)  # type: ignore[arg-type]  # "import jax" fails: see above
 

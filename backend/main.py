@@ -13,6 +13,7 @@ from backend import __version__
 from backend.api import pages
 from backend.api.router import build_v1_router
 from backend.api.routes import health
+from backend.core.access import CallerTokens
 from backend.core.faults import FaultInjectionMiddleware, FaultRegistry
 from backend.core.logging import configure_logging
 from backend.core.middleware import ServiceTokenMiddleware
@@ -25,7 +26,8 @@ from service_kit.middleware import AccessLogMiddleware, BodyLimitMiddleware
 
 DESCRIPTION = """
 Sandbox of eepay's internal account, transaction, refund, security and dispute services.
-Every `/v1` endpoint needs `Authorization: Bearer <BACKEND_API_TOKEN>`. Money is integer fen
+Every `/v1` endpoint needs `Authorization: Bearer <token>` of a caller allowed to call it
+(one token per caller: backend/core/access.py). Money is integer fen
 (`amount_fen`), times are ISO 8601 in UTC. Errors are `{"code": "...", "message": "..."}`.
 """
 
@@ -56,11 +58,16 @@ def create_app(
         if database is None:
             db.dispose()
 
+    # The API's pages describe every route to whoever asks: development only.
+    hide_docs = settings.is_production
     app = FastAPI(
         title="eepay payment backend (sandbox)",
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None if hide_docs else "/docs",
+        redoc_url=None if hide_docs else "/redoc",
+        openapi_url=None if hide_docs else "/openapi.json",
     )
     app.state.settings = settings
     app.state.ctx = ServiceContext(db=db, settings=settings, clock=clock or Clock())
@@ -76,7 +83,9 @@ def create_app(
     # Added innermost first: the token is checked before the body is read.
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(
-        ServiceTokenMiddleware, api_token=settings.api_token, public_paths=PUBLIC_PATHS
+        ServiceTokenMiddleware,
+        tokens=CallerTokens.from_settings(settings),
+        public_paths=PUBLIC_PATHS,
     )
     app.add_middleware(AccessLogMiddleware, logger=logging.getLogger("backend.access"))
 

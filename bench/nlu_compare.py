@@ -1,13 +1,17 @@
-"""Compare NLU configurations on the held-out file, over several DIET seeds.
+"""Compare NLU configurations on held-out files, over several DIET seeds.
 
     .venv/bin/python bench/nlu_compare.py bench/configs/a.yml bench/configs/b.yml \\
-        [--seeds 1 2 3] [--data tests/nlu/heldout_zh.jsonl]
+        [--seeds 1 2 3] [--data tests/nlu/heldout_zh.jsonl tests/nlu/real_en.jsonl ...]
+        [--oos-only tests/nlu/real_zh.jsonl]
 
 For every configuration and seed: trains an NLU-only model into a temporary folder (the
 seed replaces every ``random_seed`` in the pipeline), times the training, scores it with
 ``bench/nlu_eval.py`` and reports mean and spread of in-scope macro-F1, out-of-scope
 accuracy, training time and model size. DIET's seed alone moves macro-F1 by up to 0.04, so
-one run per configuration proves nothing.
+one run per configuration proves nothing (the logistic-regression pipelines are deterministic:
+one seed is enough for them). With several ``--data`` files the first is the one the threshold
+table reads, and a per-file table follows; ``--oos-only`` files count for out-of-scope
+accuracy only.
 """
 
 from __future__ import annotations
@@ -78,7 +82,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("configs", nargs="+", type=Path)
     parser.add_argument("--seeds", nargs="+", type=int, default=[1, 2, 3])
-    parser.add_argument("--data", type=Path, default=ROOT / "tests/nlu/heldout_zh.jsonl")
+    parser.add_argument(
+        "--data", type=Path, nargs="+", default=[ROOT / "tests/nlu/heldout_zh.jsonl"]
+    )
+    parser.add_argument("--oos-only", type=Path, nargs="*", default=[])
     parser.add_argument("--json", type=Path, help="write all runs here as JSON")
     parser.add_argument("--thresholds", type=float, nargs="*", default=[0.5, 0.6, 0.7, 0.8])
     args = parser.parse_args()
@@ -88,7 +95,10 @@ def main() -> int:
         for config in args.configs:
             for seed in args.seeds:
                 model, seconds = train(config, seed, Path(tmp))
-                report = evaluate(args.data, model, args.thresholds)
+                report = evaluate(args.data[0], model, args.thresholds)
+                others = {
+                    path.stem: evaluate(path, model) for path in [*args.data[1:], *args.oos_only]
+                }
                 run = {
                     "config": config.stem,
                     "seed": seed,
@@ -98,6 +108,10 @@ def main() -> int:
                     "oos_accuracy": round(report.out_of_scope_accuracy, 4),
                     "parse_ms": round(report.seconds_per_message_ms, 1),
                     "sweep": [[t, round(f, 4), round(o, 4)] for t, f, o in report.threshold_sweep],
+                    "sets": {
+                        name: [round(r.in_scope_macro_f1, 4), round(r.out_of_scope_accuracy, 4)]
+                        for name, r in [(args.data[0].stem, report), *others.items()]
+                    },
                 }
                 runs.append(run)
                 print(json.dumps(run), flush=True)
@@ -123,6 +137,19 @@ def main() -> int:
             oos = statistics.mean(r["sweep"][index][2] for r in mine)
             cells.append(f"{threshold:.2f}: {f1:.3f}/{oos:.3f}")
         print(f"{config.stem:<24}" + "   ".join(cells))
+    if len(args.data) > 1 or args.oos_only:
+        names = list(runs[0]["sets"])
+        oos_only = {p.stem for p in args.oos_only}
+        print("\nin-scope macro-F1 / out-of-scope accuracy per file (mean over seeds):")
+        print(f"{'config':<24}" + "".join(f"{n[:15]:>17}" for n in names))
+        for config in args.configs:
+            mine = [r for r in runs if r["config"] == config.stem]
+            cells = []
+            for name in names:
+                f1 = statistics.mean(r["sets"][name][0] for r in mine)
+                oos = statistics.mean(r["sets"][name][1] for r in mine)
+                cells.append(f"{'  -  ' if name in oos_only else f'{f1:.3f}'}/{oos:.3f}")
+            print(f"{config.stem:<24}" + "".join(f"{c:>17}" for c in cells))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(runs, indent=2))

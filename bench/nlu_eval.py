@@ -2,12 +2,20 @@
 
     .venv/bin/python bench/nlu_eval.py tests/nlu/heldout_zh.jsonl [--model models/x.tar.gz]
         [--errors] [--json results/nlu_eval.json]
+    .venv/bin/python bench/nlu_eval.py --sweep tests/nlu/heldout_zh.jsonl tests/nlu/real_en.jsonl \
+        [--oos-only tests/nlu/real_zh.jsonl] [--ambiguities 0 0.05 0.1] [--plot bench/sweep.png]
 
 Each input line is ``{"text": ..., "intent": ...}``. Prints a per-intent precision / recall /
 F1 table, the in-scope macro-F1 (the 17 support and small-talk intents; every line counts, so
 an off-topic message classified as ``payment_failed`` lowers that intent's precision), and the
 out-of-scope accuracy (share of ``out_of_scope`` lines predicted as ``out_of_scope`` or
 ``nlu_fallback``).
+
+``--sweep`` loads the model once, parses every file once, and prints what each
+FallbackClassifier ``threshold`` / ``ambiguity_threshold`` pair would give on every file: the
+in-scope macro-F1 against the out-of-scope accuracy, and their means over the files (files
+given with ``--oos-only`` count for out-of-scope accuracy only: a set with too few in-scope
+intents to rank a model by). ``--plot`` also draws the trade-off (needs matplotlib).
 """
 
 from __future__ import annotations
@@ -111,15 +119,23 @@ def quiet_logs() -> None:
     structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(logging.ERROR))
 
 
-async def predict(model: Path, texts: list[str]) -> tuple[list[dict], float]:
+async def predict_many(model: Path, batches: list[list[str]]) -> list[tuple[list[dict], float]]:
+    """Parses of each list of texts, and the mean parse time per text, with one model load."""
     from rasa.core.agent import Agent
 
     quiet_logs()
     agent = Agent.load(str(model))
-    started = time.perf_counter()
-    parsed = [await agent.parse_message(text) for text in texts]
-    elapsed = time.perf_counter() - started
-    return parsed, elapsed / max(len(texts), 1)
+    results = []
+    for texts in batches:
+        started = time.perf_counter()
+        parsed = [await agent.parse_message(text) for text in texts]
+        elapsed = time.perf_counter() - started
+        results.append((parsed, elapsed / max(len(texts), 1)))
+    return results
+
+
+async def predict(model: Path, texts: list[str]) -> tuple[list[dict], float]:
+    return (await predict_many(model, [texts]))[0]
 
 
 def with_threshold(parse: dict, threshold: float, ambiguity: float = 0.1) -> str:
@@ -134,14 +150,117 @@ def with_threshold(parse: dict, threshold: float, ambiguity: float = 0.1) -> str
     return top["name"]
 
 
-def threshold_sweep(examples: list[dict], parsed: list[dict], thresholds: list[float]) -> list:
+def threshold_sweep(
+    examples: list[dict], parsed: list[dict], thresholds: list[float], ambiguity: float = 0.1
+) -> list:
     """(threshold, in-scope macro-F1, out-of-scope accuracy) for each threshold."""
     rows = []
     for threshold in thresholds:
-        predicted = [with_threshold(p, threshold) for p in parsed]
+        predicted = [with_threshold(p, threshold, ambiguity) for p in parsed]
         _, macro_f1, oos_accuracy = score(examples, predicted)
         rows.append((threshold, macro_f1, oos_accuracy))
     return rows
+
+
+SWEEP_THRESHOLDS = [round(0.20 + 0.05 * step, 2) for step in range(15)]  # 0.20 ... 0.90
+
+
+@dataclass
+class SweepRow:
+    threshold: float
+    ambiguity: float
+    per_set: dict  # file name -> [macro-F1 or None, out-of-scope accuracy]
+    mean_f1: float
+    mean_oos: float
+
+
+def sweep(
+    sets: dict[str, tuple[list[dict], list[dict]]],
+    oos_only: set[str],
+    thresholds: list[float],
+    ambiguities: list[float],
+) -> list[SweepRow]:
+    """Every (threshold, ambiguity) pair scored on every set of ``{name: (examples, parses)}``;
+    the means leave the ``oos_only`` sets out of macro-F1."""
+    rows = []
+    for ambiguity in ambiguities:
+        for threshold in thresholds:
+            per_set = {}
+            for name, (examples, parsed) in sets.items():
+                predicted = [with_threshold(p, threshold, ambiguity) for p in parsed]
+                _, macro_f1, oos_accuracy = score(examples, predicted)
+                per_set[name] = [None if name in oos_only else macro_f1, oos_accuracy]
+            f1s = [f1 for f1, _ in per_set.values() if f1 is not None]
+            rows.append(
+                SweepRow(
+                    threshold,
+                    ambiguity,
+                    per_set,
+                    sum(f1s) / max(len(f1s), 1),
+                    sum(oos for _, oos in per_set.values()) / max(len(per_set), 1),
+                )
+            )
+    return rows
+
+
+def print_sweep(rows: list[SweepRow], model: Path) -> None:
+    names = list(rows[0].per_set)
+    print(f"model: {model}\nin-scope macro-F1 / out-of-scope accuracy at each fallback setting\n")
+    header = f"{'thresh':>6} {'ambig':>5} " + " ".join(f"{n[:15]:>15}" for n in names)
+    print(header + f" {'mean F1':>8} {'mean OOS':>8}")
+    for row in rows:
+        cells = []
+        for name in names:
+            f1, oos = row.per_set[name]
+            cells.append(f"{'  -  ' if f1 is None else f'{f1:.3f}'}/{oos:.3f}".rjust(15))
+        print(
+            f"{row.threshold:>6.2f} {row.ambiguity:>5.2f} "
+            + " ".join(cells)
+            + f" {row.mean_f1:>8.3f} {row.mean_oos:>8.3f}"
+        )
+
+
+def plot_sweep(rows: list[SweepRow], path: Path) -> bool:
+    """The mean trade-off, one line per ambiguity threshold; False without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    figure, axes = plt.subplots(figsize=(6, 4.5))
+    for ambiguity in sorted({r.ambiguity for r in rows}):
+        mine = [r for r in rows if r.ambiguity == ambiguity]
+        axes.plot(
+            [r.mean_oos for r in mine],
+            [r.mean_f1 for r in mine],
+            marker="o",
+            label=f"ambiguity {ambiguity:.2f}",
+        )
+        for r in mine[::2]:
+            axes.annotate(f"{r.threshold:.2f}", (r.mean_oos, r.mean_f1), fontsize=7)
+    axes.set_xlabel("out-of-scope accuracy (mean over sets)")
+    axes.set_ylabel("in-scope macro-F1 (mean over sets)")
+    axes.set_title("fallback threshold trade-off")
+    axes.grid(alpha=0.3)
+    axes.legend()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120, bbox_inches="tight")
+    return True
+
+
+def run_sweep(
+    files: list[Path], oos_only: list[Path], model: Path, ambiguities: list[float]
+) -> list[SweepRow]:
+    everything = list(dict.fromkeys([*files, *oos_only]))
+    examples = [read_examples(path) for path in everything]
+    results = asyncio.run(predict_many(model, [[e["text"] for e in ex] for ex in examples]))
+    sets = {
+        path.stem: (ex, parsed)
+        for path, ex, (parsed, _) in zip(everything, examples, results, strict=True)
+    }
+    return sweep(sets, {p.stem for p in oos_only}, SWEEP_THRESHOLDS, ambiguities)
 
 
 def evaluate(data: Path, model: Path, thresholds: list[float] | None = None) -> Report:
@@ -199,17 +318,39 @@ def print_report(report: Report, show_errors: bool) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", type=Path, help="JSONL file of {text, intent} lines")
+    parser.add_argument("data", type=Path, nargs="+", help="JSONL file(s) of {text, intent} lines")
     parser.add_argument("--model", type=Path, help="model archive (default: latest in models/)")
     parser.add_argument("--errors", action="store_true", help="list misclassified lines")
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument(
         "--thresholds", type=float, nargs="*", help="also score at these fallback thresholds"
     )
+    parser.add_argument(
+        "--sweep", action="store_true", help="fallback threshold x ambiguity table over the files"
+    )
+    parser.add_argument(
+        "--oos-only", type=Path, nargs="*", default=[], help="sweep: files scored for OOS only"
+    )
+    parser.add_argument(
+        "--ambiguities", type=float, nargs="*", default=[0.0, 0.05, 0.1], help="sweep: values"
+    )
+    parser.add_argument("--plot", type=Path, help="sweep: also draw the trade-off to this PNG")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.WARNING)
-    report = evaluate(args.data, args.model or latest_model(), args.thresholds)
+    model = args.model or latest_model()
+    if args.sweep:
+        rows = run_sweep(args.data, args.oos_only, model, args.ambiguities)
+        print_sweep(rows, model)
+        if args.plot and not plot_sweep(rows, args.plot):
+            print("(no plot: matplotlib is not installed)")
+        if args.json:
+            args.json.parent.mkdir(parents=True, exist_ok=True)
+            args.json.write_text(json.dumps([asdict(r) for r in rows], indent=2))
+        return 0
+    if len(args.data) > 1:
+        parser.error("one data file at a time, except with --sweep")
+    report = evaluate(args.data[0], model, args.thresholds)
     print_report(report, args.errors)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 Same URL and response as Rasa's built-in REST channel (a list of bot messages), plus:
 
 * a malformed request gets a 400 with a JSON ``{"code", "message"}`` instead of an empty list,
-  and every message passes ``channels.guard``;
+  a body over ``MAX_BODY_BYTES`` a 413 before it is parsed, and every message passes
+  ``channels.guard``;
 * ``GET /webhooks/rest/messages?sender=…&since=…`` returns the bot's and agents' messages
   after a time. REST is request/response, so this is how a REST client (an app) receives what
   an agent writes from the desk. A conversation of a verified customer is only readable with
@@ -24,6 +25,13 @@ from channels.guard import Handler, guarded
 from service_kit import customer_token
 
 MAX_SENDER_CHARS = 128  # tracker stores index sender ids as VARCHAR(255)
+# A message of the guard's longest (5000 characters, each escaped as \uXXXX in the worst case)
+# plus its metadata fits; anything larger is refused before its JSON is parsed. (Sanic's own
+# REQUEST_MAX_SIZE is global to the server and must allow model uploads to the HTTP API.)
+MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE_MESSAGE = (
+    "消息太长了，请分成几条简短地发送。\nYour message is too long; please send it in shorter parts."
+)
 
 
 def request_error(body: Any) -> Optional[str]:
@@ -84,6 +92,10 @@ class RestInput(rest.RestInput):
         async def validate(request: Request) -> Optional[HTTPResponse]:
             if request.method != "POST" or not request.path.endswith("/webhook"):
                 return None
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.json(
+                    {"code": "payload_too_large", "message": TOO_LARGE_MESSAGE}, status=413
+                )
             try:
                 body = request.json
             except Exception:  # sanic raises InvalidUsage on broken JSON

@@ -15,6 +15,13 @@ asks of a message server, and how this channel does it:
   request was. Forged or stale (``timestamp`` too far off) requests get 403, malformed ones
   400, before anything reaches the bot. XML with a DTD is refused, so entity bombs and
   external entities never expand.
+* **Safe mode in production**: with ``EEPAY_ENV=production`` the channel does not start without
+  ``WECHAT_ENCODING_AES_KEY`` and refuses plaintext pushes (403). In plaintext mode the
+  signature does not cover the body, so each timestamp and nonce is remembered for the replay
+  window and a second body under them is refused (403; :mod:`channels.wechat_state`).
+* **Replicas share state**: with ``RASA_REPLICAS`` above 1 the channel does not start without
+  Redis (``WECHAT_REDIS_URL`` or ``REDIS_URL``): de-duplication, nonces and options kept in one
+  process's memory would let a retry or a replay that lands on another replica through.
 * **Answer within 5 s, once**: WeChat retries an unanswered push three times. Every message is
   handled once (``MsgId``; events by ``FromUserName`` + ``CreateTime``, see
   :mod:`channels.wechat_state`). The bot's reply goes back passively in the HTTP answer when it
@@ -40,13 +47,14 @@ import asyncio
 import base64
 import binascii
 import functools
+import hashlib
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Optional
 
-from pydantic import BaseSettings, Field, ValidationError, validator
+from pydantic import BaseSettings, Field, ValidationError, root_validator, validator
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -76,6 +84,7 @@ from channels.wechat_messages import (
 )
 from channels.wechat_state import WeChatState, store_from_url
 from service_kit import customer_token
+from service_kit.production import ENV_VARIABLE, is_production
 
 logger = logging.getLogger(__name__)
 
@@ -118,6 +127,9 @@ class WeChatSettings(BaseSettings):
     reply_budget_seconds: float = Field(4.0, env="WECHAT_REPLY_BUDGET_SECONDS")
     timestamp_tolerance_seconds: int = Field(300, env="WECHAT_TIMESTAMP_TOLERANCE_SECONDS")
     require_encryption: bool = Field(False, env="WECHAT_REQUIRE_ENCRYPTION")
+    eepay_env: str = Field("", env=ENV_VARIABLE)
+    # how many Rasa processes serve the account (Procfile.prod: 2); above 1 needs Redis
+    replicas: int = Field(1, ge=1, env="RASA_REPLICAS")
 
     @validator("token")
     def _token_rule(cls, value: str) -> str:
@@ -155,6 +167,30 @@ class WeChatSettings(BaseSettings):
         if not 10 <= value <= 3600:
             raise ValueError("WECHAT_TIMESTAMP_TOLERANCE_SECONDS must be in [10, 3600]")
         return value
+
+    @root_validator(skip_on_failure=True)
+    def _deployment_rules(cls, values: dict[str, Any]) -> dict[str, Any]:
+        if is_production({ENV_VARIABLE: values["eepay_env"]}) and not values["encoding_aes_key"]:
+            raise ValueError(
+                "EEPAY_ENV=production requires safe mode (消息加解密: 安全模式): set "
+                "WECHAT_ENCODING_AES_KEY and WECHAT_APP_ID (docs/wechat.md)"
+            )
+        if values["replicas"] > 1 and not values["redis_url"]:
+            raise ValueError(
+                f"RASA_REPLICAS={values['replicas']} but the WeChat state would stay in one "
+                "process: set WECHAT_REDIS_URL or REDIS_URL (docs/wechat.md)"
+            )
+        return values
+
+    @property
+    def encryption_required(self) -> bool:
+        """Plaintext pushes are refused: in production, or as WECHAT_REQUIRE_ENCRYPTION says."""
+        return self.require_encryption or is_production({ENV_VARIABLE: self.eepay_env})
+
+    @property
+    def replay_window_seconds(self) -> int:
+        """How long a signed request stays acceptable: its timestamp may be off either way."""
+        return 2 * self.timestamp_tolerance_seconds
 
     @classmethod
     def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> WeChatSettings:
@@ -304,7 +340,9 @@ class WeChatInput(InputChannel):
     ) -> None:
         self.settings = settings or WeChatSettings()
         s = self.settings
-        self.state = state or WeChatState(store_from_url(s.redis_url), s.app_id or "default")
+        self.state = state or WeChatState(
+            store_from_url(s.redis_url), s.app_id or "default", s.replay_window_seconds
+        )
         self.api = api or CustomerServiceClient(
             s.app_id, s.app_secret, self.state, base_url=s.api_base_url
         )
@@ -373,8 +411,10 @@ class WeChatInput(InputChannel):
                          time.time())  # fmt: skip
             if len(body) > MAX_BODY_BYTES:
                 raise Refused(413, "body too large")
-            if not encrypted and self.settings.require_encryption:
+            if not encrypted and self.settings.encryption_required:
                 raise Refused(403, "plaintext message but safe mode is required")
+            if not encrypted:
+                await self.refuse_replay(query, body)
             message = read_message(self.open(query, body) if encrypted else body)
         except Refused as refusal:
             logger.info("WeChat request refused (%s): %s", refusal.status, refusal.reason)
@@ -391,6 +431,18 @@ class WeChatInput(InputChannel):
         if encrypted and self.crypto is not None:
             reply = self.crypto.encrypt_message(reply, query["nonce"], str(int(time.time())))
         return response.text(reply, content_type="application/xml; charset=utf-8")
+
+    async def refuse_replay(self, query: Mapping[str, str], body: bytes) -> None:
+        """Plaintext mode: a timestamp and nonce already used with another body is a replay of
+        a captured query string (the signature does not cover the body)."""
+        digest = hashlib.sha256(body).hexdigest()
+        try:
+            fits = await self.state.nonce_fits(query["timestamp"], query["nonce"], digest)
+        except Exception as error:
+            logger.exception("nonce store unavailable; plaintext push refused")
+            raise Refused(503, "nonce store unavailable") from error
+        if not fits:
+            raise Refused(403, "nonce already used with another body (replay)")
 
     def open(self, query: Mapping[str, str], body: bytes) -> str:
         """Safe mode: check ``msg_signature`` over ``Encrypt`` and decrypt the message."""

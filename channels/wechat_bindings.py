@@ -1,6 +1,7 @@
 """Who a WeChat follower is: the eepay customer bound to an openid, asked of the payment backend.
 
-``GET {BACKEND_URL}/v1/wechat/bindings/{openid}`` with the backend's service token answers the
+``GET {BACKEND_URL}/v1/wechat/bindings/{openid}`` with the channel's own token
+(``BACKEND_WECHAT_TOKEN``, which may read bindings and nothing else) answers the
 binding (200, ``{"openid", "customer_id", "created_at"}``) or ``WECHAT_BINDING_NOT_FOUND`` (404).
 This read is the only backend call the Rasa server makes, so the channel carries this small
 client of its own: the action server's code stays out of the Rasa process.
@@ -12,11 +13,14 @@ and a follower whose binding cannot be read is simply anonymous for that one mes
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Optional
 from urllib.parse import quote
 
 import httpx
 from pydantic import BaseSettings, Field
+
+logger = logging.getLogger(__name__)
 
 # The lookup shares WeChat's answer budget with the bot's own turn.
 MAX_LOOKUP_SECONDS = 3.0
@@ -26,7 +30,8 @@ class BindingLookupSettings(BaseSettings):
     """Where the backend is, the service token, and how long one lookup may take."""
 
     url: str = Field("http://127.0.0.1:8100", env="BACKEND_URL")
-    api_token: str = Field("dev-backend-token", env="BACKEND_API_TOKEN")
+    # The channel's own token; unset = every follower is anonymous (no other token stands in).
+    api_token: str = Field("", env="BACKEND_WECHAT_TOKEN")
     timeout_seconds: float = Field(
         MAX_LOOKUP_SECONDS, gt=0, le=MAX_LOOKUP_SECONDS, env="BACKEND_TIMEOUT_SECONDS"
     )
@@ -48,11 +53,11 @@ class WeChatBindings:
         transport: Optional[httpx.AsyncBaseTransport] = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self._headers = {
-            "Authorization": f"Bearer {api_token}",
-            "Accept": "application/json",
-            "User-Agent": "eepay-rasa/wechat-bindings",
-        }
+        self._headers = {"Accept": "application/json", "User-Agent": "eepay-rasa/wechat-bindings"}
+        if api_token:
+            self._headers["Authorization"] = f"Bearer {api_token}"
+        else:
+            logger.warning("BACKEND_WECHAT_TOKEN is not set: every WeChat follower is anonymous")
         self.timeout_seconds = timeout_seconds
         self._timeout = httpx.Timeout(timeout_seconds, connect=min(1.0, timeout_seconds))
         self._transport = transport
@@ -61,7 +66,7 @@ class WeChatBindings:
 
     @classmethod
     def from_environment(cls) -> WeChatBindings:
-        """A client of the backend named by ``BACKEND_URL`` and ``BACKEND_API_TOKEN``."""
+        """A client of the backend named by ``BACKEND_URL`` and ``BACKEND_WECHAT_TOKEN``."""
         settings = BindingLookupSettings()
         return cls(settings.url, settings.api_token, timeout_seconds=settings.timeout_seconds)
 

@@ -1,11 +1,17 @@
 """Short-lived state of the WeChat channel, shared by every Rasa replica that serves the account.
 
-Three things must survive a retry landing on another replica, so they live here and not in
+Four things must survive a retry landing on another replica, so they live here and not in
 the channel object:
 
 * **de-duplication**: WeChat retries a push it got no answer to within 5 seconds, up to three
   times. The first delivery of a message (``MsgId``) or event (``FromUserName`` +
-  ``CreateTime``) claims it; retries find the claim and are answered ``success``.
+  ``CreateTime``) claims it; retries find the claim and are answered ``success``. The claim
+  lasts at least as long as a signed request stays acceptable (the replay window: twice the
+  timestamp tolerance, a timestamp may be that far off either way), so a replayed push finds it.
+* **used nonces** (plaintext mode): the plaintext signature covers token, timestamp and nonce
+  but not the body, so a logged query string would sign any body for the whole tolerance. The
+  first body seen with a timestamp and nonce is remembered for the replay window; the same
+  query string with another body is refused.
 * **numbered options**: buttons are sent as "回复 1 / 2 / 3"; the numbers of the customer's
   latest bot turn map back to the buttons' payloads.
 * **the access token** of the customer-service API, so replicas share one token instead of
@@ -26,6 +32,8 @@ import unicodedata
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Optional
+
+from service_kit.db import StoreTimeouts
 
 logger = logging.getLogger(__name__)
 
@@ -118,8 +126,9 @@ class RedisState(KeyValueStore):
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             # a connection belongs to the loop that opened it
+            # bounded waits (REDIS_*_TIMEOUT_SECONDS): WeChat retries after 5 s anyway
             self._client = redis.Redis.from_url(
-                self.url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2
+                self.url, decode_responses=True, **StoreTimeouts.from_environment().redis_options()
             )
             self._loop = loop
         return self._client
@@ -159,11 +168,20 @@ def option_number(text: str) -> Optional[int]:
 
 
 class WeChatState:
-    """The channel's shared state on top of a :class:`KeyValueStore`, keyed per account."""
+    """The channel's shared state on top of a :class:`KeyValueStore`, keyed per account.
 
-    def __init__(self, store: KeyValueStore, namespace: str = "default") -> None:
+    ``replay_window_seconds`` is how long a signed request stays acceptable (twice the
+    channel's timestamp tolerance): used nonces are kept that long, and delivery claims at
+    least that long.
+    """
+
+    def __init__(
+        self, store: KeyValueStore, namespace: str = "default", replay_window_seconds: int = 0
+    ) -> None:
         self.store = store
         self.prefix = f"eepay:wechat:{namespace}:"
+        self.replay_window_seconds = max(1, replay_window_seconds)
+        self.delivery_ttl_seconds = max(DELIVERY_TTL_SECONDS, replay_window_seconds)
 
     async def first_delivery(self, delivery_key: str) -> bool:
         """True for the first delivery of a message; False for WeChat's retries of it.
@@ -174,11 +192,24 @@ class WeChatState:
         """
         try:
             return await self.store.add(
-                self.prefix + "delivery:" + delivery_key, "1", DELIVERY_TTL_SECONDS
+                self.prefix + "delivery:" + delivery_key, "1", self.delivery_ttl_seconds
             )
         except Exception:
             logger.exception("de-duplication store unavailable; handling the message")
             return True
+
+    async def nonce_fits(self, timestamp: str, nonce: str, body_digest: str) -> bool:
+        """True when this timestamp and nonce are new, or come with the same body as the first
+        time (WeChat resending its push: de-duplication then answers it); False when they come
+        back with another body, which only someone replaying a captured query string sends.
+
+        Raises when the store cannot be reached: the caller refuses rather than let a replay
+        through (plaintext mode is for development; production requires safe mode).
+        """
+        key = f"{self.prefix}nonce:{timestamp}:{nonce}"
+        if await self.store.add(key, body_digest, self.replay_window_seconds):
+            return True
+        return await self.store.get(key) == body_digest
 
     async def remember_options(self, openid: str, payloads: Sequence[str]) -> None:
         """The payloads behind the numbers of the latest bot turn (empty: forget them)."""

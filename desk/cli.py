@@ -10,6 +10,8 @@ list-agents                               every account with its role
 analytics-ingest                          copy Rasa's new events into the analytics tables now
 analytics-rebuild                         forget the analytics copy and copy every event again
                                           (after changing DESK_TIMEZONE or the events database)
+retention [--days N]                      delete transcript turns older than RETENTION_DAYS now
+                                          (the worker does it every few hours)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Optional
 from desk.core.settings import Settings
 from desk.db import MIGRATIONS
 from desk.models.enums import Role
-from desk.services import agents, ingest
+from desk.services import agents, ingest, transcripts
 from desk.services.context import ServiceContext
 from service_kit import entrypoints
 from service_kit.clock import Clock
@@ -103,6 +105,20 @@ def _cmd_analytics(args: argparse.Namespace) -> str:
     return f"copied {report.copied} events; the copy is at event id {report.last_event_id}"
 
 
+def _cmd_retention(args: argparse.Namespace) -> str:
+    if args.days is not None and args.days < 0:
+        raise ValueError("--days must not be negative (0 keeps everything)")
+    ctx = _context()
+    try:
+        days = ctx.settings.retention_days if args.days is None else args.days
+        deleted = transcripts.enforce_retention(ctx, days)
+    finally:
+        ctx.close()
+    if days == 0:
+        return "retention is off (0 days): nothing deleted"
+    return f"deleted {deleted} transcript turns older than {days} days"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the desk CLI."""
     parser, commands = entrypoints.command_parser("python -m desk.cli", __doc__)
@@ -128,6 +144,9 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "analytics-rebuild", help="copy every event again (after a time zone change)"
     ).set_defaults(run=_cmd_analytics, rebuild=True)
+    retention = commands.add_parser("retention", help="delete transcripts past RETENTION_DAYS")
+    retention.add_argument("--days", type=int, help="instead of RETENTION_DAYS")
+    retention.set_defaults(run=_cmd_retention)
     return parser
 
 

@@ -14,9 +14,14 @@ from decimal import Decimal, InvalidOperation
 import cn2an
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万亿壹贰叁肆伍陆柒捌玖拾佰仟"
-_CN_NUMBER = f"[{_CN_DIGITS}]+(?:点[{_CN_DIGITS}]+)?"
-_AR_NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?"
-_NUMBER = rf"(?:{_AR_NUMBER})\s*[千万kKwW]?|{_CN_NUMBER}"
+# Numbers have a bounded length (an amount has at most nine digits before the point: see
+# MAX_AMOUNT). Unbounded, a long run of digits or numerals with no unit after it would be
+# scanned to its end again from each of its characters: quadratic in the message's length.
+_CN_RUN = f"[{_CN_DIGITS}]{{1,20}}"
+_CN_NUMBER = f"{_CN_RUN}(?:点{_CN_RUN})?"
+_AR_NUMBER = r"\d{1,3}(?:,\d{3}){1,5}(?:\.\d{1,2})?|\d{1,15}(?:\.\d{1,2})?"
+# one run of spaces before the multiplier and the unit, not two adjacent runs to split
+_NUMBER = rf"(?:{_AR_NUMBER})(?:\s*[千万kKwW])?|{_CN_NUMBER}"
 _YUAN = r"(?:元|块钱|块|圆|rmb|RMB|人民币)"
 _SMALL_DIGIT = f"[{_CN_DIGITS}]|\\d"
 
@@ -32,14 +37,13 @@ _PATTERNS = [
     # 五角 / 5毛 (less than a yuan)
     re.compile(rf"(?P<jiao_only>{_SMALL_DIGIT})(?:角|毛)(?:钱)?"),
     # a bare 3千 / 2万 / 1.5w is an amount in a payment conversation
-    re.compile(
-        rf"(?P<number>(?:{_AR_NUMBER})\s*[千万kKwW]|[{_CN_DIGITS}]+[千万])(?![\w年月日号天])"
-    ),
+    re.compile(rf"(?P<number>(?:{_AR_NUMBER})\s*[千万kKwW]|{_CN_RUN}[千万])(?![\w年月日号天])"),
     # a bare decimal with two places (199.00) is an amount; ids and phones have none
-    re.compile(r"(?P<number>\d{1,3}(?:,\d{3})+\.\d{2}|\d+\.\d{2})(?![\d.%])"),
+    re.compile(r"(?P<number>\d{1,3}(?:,\d{3}){1,5}\.\d{2}|\d{1,15}\.\d{2})(?![\d.%])"),
 ]
 
-_BOUNDARY_BEFORE = re.compile(r"[0-9A-Za-z.,]$")
+# a number right after one of these is part of an id, a phone number or a longer number
+_BOUNDARY_BEFORE = frozenset("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz.,")
 
 MAX_AMOUNT = Decimal("100000000")  # nobody pays a hundred million yuan through support chat
 
@@ -95,7 +99,7 @@ def find_amounts(text: str) -> list[AmountMatch]:
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):
             start, end = match.span()
-            if _BOUNDARY_BEFORE.search(text[:start]) and text[start] not in "¥￥":
+            if start and text[start - 1] in _BOUNDARY_BEFORE and text[start] not in "¥￥":
                 continue  # part of an id, a phone number or a longer number
             if any(start < t_end and end > t_start for t_start, t_end in taken):
                 continue

@@ -8,22 +8,48 @@ action server verifies it before it reads any account data.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from typing import Optional
 
 import jwt
 
+from service_kit import production
+
 ALGORITHM = "HS256"
 ISSUER = "eepay"
 DEFAULT_TTL_SECONDS = 2 * 60 * 60
 MAX_TTL_SECONDS = 24 * 60 * 60
+SECRET_VARIABLE = "CHAT_JWT_SECRET"
+#: published in .env.example: whoever uses it can mint a token for any customer
 DEV_SECRET = "dev-chat-jwt-secret-change-me-in-production"
+
+logger = logging.getLogger(__name__)
+_warned_development_secret = False
+
+
+class MissingSecret(RuntimeError):
+    """Production without its own ``CHAT_JWT_SECRET``: no token is minted or believed."""
 
 
 def secret_from_env() -> str:
-    """``CHAT_JWT_SECRET``, or the development default documented in .env.example."""
-    return os.environ.get("CHAT_JWT_SECRET") or DEV_SECRET
+    """``CHAT_JWT_SECRET``. Outside production an unset variable means the development
+    secret of .env.example, logged (once) as such; in production the development secret is
+    refused, set or not (the services refuse to start that way too: service_kit/production.py).
+    """
+    global _warned_development_secret
+    secret = os.environ.get(SECRET_VARIABLE) or DEV_SECRET
+    if secret == DEV_SECRET:
+        if production.is_production():
+            raise MissingSecret(f"{SECRET_VARIABLE} is not set or has its development value")
+        if not _warned_development_secret:
+            _warned_development_secret = True
+            logger.warning(
+                "customer tokens use the public development %s; set it outside development",
+                SECRET_VARIABLE,
+            )
+    return secret
 
 
 def mint(

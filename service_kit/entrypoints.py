@@ -37,13 +37,15 @@ def serve(
     create_app: Callable[[Database], FastAPI],
     before_serving: Optional[Callable[[FastAPI], None]] = None,
 ) -> None:
-    """Warn about the settings' development defaults, open the database (migrated when
+    """Refuse development secrets in production (before the database is touched), warn about
+    the settings' development defaults, open the database (migrated when
     ``migrate_on_start``), build the app, run the start-up chores in ``before_serving`` and
     serve until interrupted.
 
     Uvicorn's own access log is off (the access-log middleware writes structured lines) and so
     are proxy headers: the services trust no forwarded address.
     """
+    settings.refuse_development_secrets()
     for warning in settings.startup_warnings():
         logger.warning(warning)
     db = Database(str(settings.database_url))

@@ -29,7 +29,10 @@ _T2S = OpenCC("t2s")
 _S2T = OpenCC("s2t")
 
 _NOISE = re.compile(
-    r"https?://\S+|[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[Tt]\d{12}|[Rr]\d{12}|[$¥￥]?\d[\d,.]*",
+    # an address starts where its run of name characters starts: tried from inside the run,
+    # a long word with no "@" after it would be scanned again from each of its letters
+    r"https?://\S+|(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+|[Tt]\d{12}|[Rr]\d{12}"
+    r"|[$¥￥]?\d[\d,.]*",
 )
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _WORD = re.compile(r"[A-Za-z]{2,}")

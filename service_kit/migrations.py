@@ -17,7 +17,7 @@ from alembic.config import Config
 from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection, Engine
 
-from service_kit.db import create_db_engine
+from service_kit.db import create_db_engine, lift_statement_timeout
 
 
 def alembic_config(
@@ -91,6 +91,7 @@ def run_environment(
             compare_type=True,
         )
         with context.begin_transaction():
+            lift_statement_timeout(connection)  # a migration may rewrite a large table
             context.run_migrations()
 
     connection = config.attributes.get("connection")

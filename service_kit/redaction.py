@@ -10,6 +10,7 @@ apart; passwords and codes are replaced completely.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 PASSWORD = "password"
@@ -18,13 +19,30 @@ CARD_NUMBER = "card_number"
 SECURITY_CODE = "security_code"
 ID_NUMBER = "id_number"
 
-_SEP = r"\s*(?:是|为|:|：|=|应该是|is|was)?\s*"
+# Every pattern below runs in time linear in the text, whatever the text (a customer can send
+# anything, and one slow match stalls every conversation of the server): what a pattern can
+# backtrack into is bounded (a separator word, a secret of a few dozen characters at most), and
+# a run of spaces is never given back once taken.
+
+
+def _spaces(name: str) -> str:
+    r"""A run of spaces taken whole: ``(?=(\s*))\1`` is the atomic group ``(?>\s*)`` that
+    Python 3.10's ``re`` lacks. Nothing that follows starts with a space, so giving spaces back
+    cannot make a match, but trying costs a step per space at every keyword."""
+    return rf"(?=(?P<{name}>\s*))(?P={name})"
+
+
+# Spaces, then optionally a separator word and spaces. (``\s*(?:是|...)?\s*`` tries every split
+# of a long run of spaces between its two ``\s*``: quadratic.)
+_SEP = rf"{_spaces('spaces')}(?:(?:是|为|:|：|=|应该是|is|was){_spaces('more_spaces')})?"
 
 # The secret is the run of non-space characters after the keyword.
 _PASSWORD_RE = re.compile(
     rf"(?:(?:登录|登陆|支付|交易|取款|账户|帐户|账号|帐号)?(?:密码|密碼|秘码|pwd|passwd|password|PIN|pin)){_SEP}"
-    # passwords are printable ASCII; at least one letter or digit, so "密码错了" is no secret
-    r"(?P<secret>(?=[!-~]*[0-9A-Za-z])[!-~]{4,32})",
+    # passwords are printable ASCII; at least one letter or digit among the (at most 32)
+    # characters taken, so "密码错了" is no secret. The look-ahead is bounded like the secret:
+    # an unbounded one rescans the rest of the text at every keyword ("pin" * 66000).
+    r"(?P<secret>(?=[!-~]{0,31}[0-9A-Za-z])[!-~]{4,32})",
     re.IGNORECASE,
 )
 _CODE_RE = re.compile(
@@ -36,9 +54,11 @@ _SECURITY_CODE_RE = re.compile(
     re.IGNORECASE,
 )
 # 13-19 digits, optionally grouped by spaces or dashes; confirmed by the Luhn checksum.
-_CARD_RE = re.compile(r"(?<![\dA-Za-z])(?P<secret>\d(?:[ -]?\d){12,18})(?![\dA-Za-z])")
+# The look-behind comes after the first digit, so ``re`` skips non-digits without trying it.
+_CARD_RE = re.compile(r"(?P<secret>\d(?<![\dA-Za-z]\d)(?:[ -]?\d){12,18})(?![\dA-Za-z])")
 # Mainland resident ID: 17 digits and a check character.
-_ID_RE = re.compile(r"(?<![\dA-Za-z])(?P<secret>[1-9]\d{16}[\dXx])(?![\dA-Za-z])")
+_ID_RE = re.compile(r"(?P<secret>[1-9](?<![\dA-Za-z][1-9])\d{16}[\dXx])(?![\dA-Za-z])")
+_NON_DIGIT = re.compile(r"\D")
 
 MASK = "******"
 
@@ -73,26 +93,45 @@ def _id_checksum_valid(number: str) -> bool:
 def find_secrets(text: str) -> list[Secret]:
     """Every secret in ``text``, without overlaps, in order of appearance."""
     found: list[Secret] = []
+    # the earlier kind wins where two overlap
+    found = _add_unless_overlapping(found, VERIFICATION_CODE, _CODE_RE.finditer(text))
+    found = _add_unless_overlapping(found, SECURITY_CODE, _SECURITY_CODE_RE.finditer(text))
+    found = _add_unless_overlapping(found, PASSWORD, _PASSWORD_RE.finditer(text))
+    found = _add_unless_overlapping(found, ID_NUMBER, _ID_RE.finditer(text), _id_checksum_valid)
+    return _add_unless_overlapping(found, CARD_NUMBER, _CARD_RE.finditer(text), _card_valid)
 
-    def add(kind: str, start: int, end: int) -> None:
-        if not any(start < s.end and end > s.start for s in found):
-            found.append(Secret(kind, start, end))
 
-    for kind, pattern in (
-        (VERIFICATION_CODE, _CODE_RE),
-        (SECURITY_CODE, _SECURITY_CODE_RE),
-        (PASSWORD, _PASSWORD_RE),
-    ):
-        for match in pattern.finditer(text):
-            add(kind, *match.span("secret"))
-    for match in _ID_RE.finditer(text):
-        if _id_checksum_valid(match["secret"]):
-            add(ID_NUMBER, *match.span("secret"))
-    for match in _CARD_RE.finditer(text):
-        digits = re.sub(r"\D", "", match["secret"])
-        if 13 <= len(digits) <= 19 and luhn_valid(digits):
-            add(CARD_NUMBER, *match.span("secret"))
-    return sorted(found, key=lambda s: s.start)
+def _card_valid(secret: str) -> bool:
+    digits = _NON_DIGIT.sub("", secret)
+    return 13 <= len(digits) <= 19 and luhn_valid(digits)
+
+
+def _add_unless_overlapping(
+    found: list[Secret],
+    kind: str,
+    matches: Iterator[re.Match[str]],
+    valid: Callable[[str], bool] | None = None,
+) -> list[Secret]:
+    """``found`` plus the valid ``matches`` that overlap none of it, in order of appearance.
+
+    Both are in order and without overlaps of their own (``finditer``), so one pass over each
+    suffices: a text full of secrets costs linear time, not a comparison of every pair (and a
+    checksum is computed only for a match that is not already inside another secret).
+    """
+    kept: list[Secret] = []
+    index = 0
+    for match in matches:
+        start, end = match.span("secret")
+        while index < len(found) and found[index].end <= start:
+            index += 1
+        if index < len(found) and found[index].start < end:
+            continue
+        if valid is None or valid(match["secret"]):
+            kept.append(Secret(kind, start, end))
+    if not kept:
+        return found
+    # two sorted runs: Timsort merges them in linear time
+    return sorted(found + kept, key=lambda s: s.start)
 
 
 def _mask(kind: str, secret: str) -> str:

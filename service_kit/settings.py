@@ -13,6 +13,7 @@ from typing import ClassVar, Optional
 from argon2 import PasswordHasher
 from pydantic import BaseSettings, Field, validator
 
+from service_kit import production
 from service_kit.passwords import password_hasher
 
 
@@ -30,6 +31,8 @@ class ServiceSettings(BaseSettings):
     port: int  # each service declares its own default and range
     database_url: Optional[str] = None
     log_level: str = "INFO"
+    # EEPAY_ENV: "production" refuses development secrets and hides what only development needs.
+    environment: str = Field("development", env=production.ENV_VARIABLE)
 
     # Request hygiene: larger bodies are refused before they are parsed.
     max_body_bytes: int = Field(64 * 1024, ge=1024)
@@ -55,6 +58,32 @@ class ServiceSettings(BaseSettings):
     def is_sqlite(self) -> bool:
         """True when the configured database is SQLite."""
         return str(self.database_url).startswith("sqlite")
+
+    @property
+    def is_production(self) -> bool:
+        """True when ``EEPAY_ENV`` says production."""
+        return production.is_production({production.ENV_VARIABLE: self.environment})
+
+    def production_secrets(self) -> list[production.Secret]:
+        """The secrets this service uses, each with the field that holds it. Each service
+        lists its own."""
+        return []
+
+    def production_problems(self) -> list[str]:
+        """Settings other than secrets that production refuses (a test switch left on...).
+        Each service lists its own."""
+        return []
+
+    def refuse_development_secrets(self) -> None:
+        """In production, exit (status 1, one log line naming each variable) while a secret is
+        missing, has its development value or is too weak, or a production problem remains."""
+        production.refuse_development_secrets(
+            self.__config__.env_prefix.rstrip("_").lower() or type(self).__name__,
+            self.production_secrets(),
+            self,
+            also=self.production_problems(),
+            production=self.is_production,
+        )
 
     def password_hasher(self) -> PasswordHasher:
         """The argon2id hasher these settings configure."""

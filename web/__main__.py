@@ -18,7 +18,8 @@ def main() -> None:
     """Run the demo server until interrupted."""
     settings = Settings()
     configure_json_logging("web", settings.log_level)
-    if settings.chat_jwt_secret == DEV_SECRET:
+    settings.refuse_development_secrets()
+    if not settings.is_production and settings.chat_jwt_secret == DEV_SECRET:
         logger.warning("using the development CHAT_JWT_SECRET; set it in production")
     try:
         app = create_app(settings)

@@ -1,4 +1,5 @@
-"""The demo server's FastAPI application: the demo page, the widget's assets, a health check."""
+"""The demo server's FastAPI application: the demo page (outside production), the widget's
+assets, a health check."""
 
 from __future__ import annotations
 
@@ -45,8 +46,6 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         raise MissingAssets(
             f"{SOCKET_IO_DIST / SOCKET_IO_BUNDLE} is missing: run `npm ci --prefix web`"
         )
-    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
-    csp = content_security_policy(settings)
     app = FastAPI(title="eepay chat widget demo", docs_url=None, redoc_url=None, openapi_url=None)
 
     @app.middleware("http")
@@ -61,6 +60,25 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
             response.headers["Access-Control-Allow-Origin"] = "*"
             response.headers.setdefault("Cache-Control", "no-cache")
         return response
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    # Order matters: the vendor mount must win over the widget mount.
+    app.mount(f"{WIDGET_PREFIX}/vendor", StaticFiles(directory=str(SOCKET_IO_DIST)), name="vendor")
+    app.mount(WIDGET_PREFIX, StaticFiles(directory=str(STATIC_DIR / "widget")), name="widget")
+    if not settings.is_production:
+        add_demo_page(app, settings)
+    return app
+
+
+def add_demo_page(app: FastAPI, settings: Settings) -> None:
+    """The demo page at ``/`` and its assets under ``/demo``. The page mints a token for
+    whichever demo customer the visitor picks, so whoever reaches it can act as any of them:
+    development only (production does not call this)."""
+    templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+    csp = content_security_policy(settings)
 
     @app.get("/", include_in_schema=False)
     async def demo_page(
@@ -86,12 +104,4 @@ def create_app(settings: Optional[Settings] = None) -> FastAPI:
         response.headers["Cache-Control"] = "no-store"
         return response
 
-    @app.get("/healthz", include_in_schema=False)
-    async def healthz() -> JSONResponse:
-        return JSONResponse({"status": "ok"})
-
-    # Order matters: the vendor mount must win over the widget mount.
-    app.mount(f"{WIDGET_PREFIX}/vendor", StaticFiles(directory=str(SOCKET_IO_DIST)), name="vendor")
-    app.mount(WIDGET_PREFIX, StaticFiles(directory=str(STATIC_DIR / "widget")), name="widget")
     app.mount("/demo", StaticFiles(directory=str(STATIC_DIR / "demo")), name="demo")
-    return app

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseSettings, Field, validator
 
+from service_kit import production
 from service_kit.customer_token import DEV_SECRET, MAX_TTL_SECONDS
 
 WEB_DIR = Path(__file__).resolve().parent
@@ -31,6 +32,8 @@ class Settings(BaseSettings):
     # Lifetime of the demo customer tokens the page mints (the contract allows at most 24 h).
     token_ttl_seconds: int = Field(2 * 60 * 60, ge=60, le=MAX_TTL_SECONDS)
     log_level: str = "INFO"
+    # EEPAY_ENV: production serves the widget only, without the demo page and its tokens.
+    environment: str = Field("development", env=production.ENV_VARIABLE)
 
     class Config:
         env_prefix = "WEB_"
@@ -42,6 +45,21 @@ class Settings(BaseSettings):
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValueError("RASA_PUBLIC_URL must be an http(s) URL such as http://127.0.0.1:5005")
         return value.rstrip("/")
+
+    @property
+    def is_production(self) -> bool:
+        """True when ``EEPAY_ENV`` says production."""
+        return production.is_production({production.ENV_VARIABLE: self.environment})
+
+    def refuse_development_secrets(self) -> None:
+        """In production, exit (status 1, one log line) while ``CHAT_JWT_SECRET`` is set to a
+        development or weak value. Production mints nothing here, so it may be unset; set, it is
+        a sign of a development environment file."""
+        production.refuse_development_secrets(
+            "web",
+            [production.Secret("CHAT_JWT_SECRET", required=False)],
+            production=self.is_production,
+        )
 
     @property
     def rasa_origin(self) -> str:

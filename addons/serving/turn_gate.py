@@ -15,7 +15,13 @@ unrelated turns never wait on a slow backend, and comes back ahead of every new 
 fewer turns interleaved each turn also costs less CPU (docs/performance.md has the
 measurements).
 
-``RASA_TURN_CONCURRENCY=0`` turns the gate off.
+The queue is bounded: when ``RASA_TURN_QUEUE_LIMIT`` new turns (default 200) already wait,
+another one is refused at once (``GateFull``) and the channel tells the customer to try again
+in a moment, instead of every turn waiting longer and longer behind a flood. A refused turn has
+not started: nothing of it is written to the conversation, and the customer resends it.
+Returning turns (back from the action server) are never refused: they are half done.
+
+``RASA_TURN_CONCURRENCY=0`` turns the gate off; ``RASA_TURN_QUEUE_LIMIT=0`` unbounds the queue.
 """
 
 from __future__ import annotations
@@ -30,34 +36,55 @@ from contextlib import asynccontextmanager
 from typing import Optional
 
 DEFAULT_TURN_CONCURRENCY = 6
+# Enough for a burst of real customers to wait their turn, few enough that a flood is refused
+# within seconds instead of queueing every later customer behind it for minutes.
+DEFAULT_QUEUE_LIMIT = 200
 # A turn waiting longer than this for the action server gives its slot to others.
 AWAY_KEEPS_SLOT_SECONDS = 0.25
 
 
 def configured_limit() -> int:
     """``RASA_TURN_CONCURRENCY``, or the default; 0 (or less) means no gate."""
-    raw = os.environ.get("RASA_TURN_CONCURRENCY", "").strip()
+    return _integer("RASA_TURN_CONCURRENCY", DEFAULT_TURN_CONCURRENCY)
+
+
+def configured_queue_limit() -> int:
+    """``RASA_TURN_QUEUE_LIMIT``, or the default; 0 (or less) means an unbounded queue."""
+    return _integer("RASA_TURN_QUEUE_LIMIT", DEFAULT_QUEUE_LIMIT)
+
+
+def _integer(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
     try:
-        return int(raw) if raw else DEFAULT_TURN_CONCURRENCY
+        return int(raw) if raw else default
     except ValueError:
-        return DEFAULT_TURN_CONCURRENCY
+        return default
+
+
+class GateFull(Exception):
+    """A new turn found the queue full: it was not started, the customer should resend."""
 
 
 class TurnGate:
-    """At most ``limit`` turns inside; returning turns are let in before new ones."""
+    """At most ``limit`` turns inside; returning turns are let in before new ones; at most
+    ``queue_limit`` new turns wait (0: no bound)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, queue_limit: int = 0) -> None:
         self.limit = limit
+        self.queue_limit = queue_limit
         self.inside = 0
         self._returning: deque[asyncio.Future[None]] = deque()
         self._new: deque[asyncio.Future[None]] = deque()
 
     async def enter(self, returning: bool = False) -> None:
-        """Waits for a slot (a returning turn ahead of every new one)."""
+        """Waits for a slot (a returning turn ahead of every new one); raises ``GateFull`` for a
+        new turn when ``queue_limit`` new turns already wait."""
         queue = self._returning if returning else self._new
         if self.inside < self.limit and not self._returning and (returning or not self._new):
             self.inside += 1
             return
+        if not returning and 0 < self.queue_limit <= len(self._new):
+            raise GateFull(f"{len(self._new)} turns already wait")
         waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         queue.append(waiter)
         try:
@@ -95,7 +122,7 @@ def _gate() -> Optional[TurnGate]:
     loop = asyncio.get_running_loop()
     if loop not in _gates:
         limit = configured_limit()
-        _gates[loop] = TurnGate(limit) if limit > 0 else None
+        _gates[loop] = TurnGate(limit, configured_queue_limit()) if limit > 0 else None
     return _gates[loop]
 
 
@@ -109,7 +136,8 @@ def _held_here() -> Optional[TurnGate]:
 
 @asynccontextmanager
 async def turn() -> AsyncIterator[None]:
-    """Holds a slot for the handling of one message."""
+    """Holds a slot for the handling of one message; raises ``GateFull`` (before the turn
+    starts) when the queue is full."""
     gate = _gate()
     if gate is None or _holding.get() is not None:
         yield  # no gate, or already inside a turn

@@ -32,6 +32,8 @@ from rasa.core.lock import TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
 
+from service_kit.db import StoreTimeouts
+
 KEY_GRACE_SECONDS = 60  # the key outlives its latest ticket by this much
 # How often a waiting turn looks at the lock again. Rasa's default is 1 s, which a customer who
 # sends two messages in a row feels as a second of extra latency on the second one.
@@ -93,7 +95,14 @@ class AtomicRedisLockStore(RedisLockStore):
         settings.update(kwargs)
         if endpoint_config and endpoint_config.url:
             settings["host"] = endpoint_config.url
+        # Every lock change blocks the event loop while it waits for Redis: bound the wait
+        # (REDIS_SOCKET_TIMEOUT_SECONDS, REDIS_CONNECT_TIMEOUT_SECONDS) well below Rasa's 10 s.
+        timeouts = StoreTimeouts.from_environment().redis_options()
+        settings.setdefault("socket_timeout", timeouts["socket_timeout"])
         super().__init__(**settings)
+        self.red.connection_pool.connection_kwargs["socket_connect_timeout"] = timeouts[
+            "socket_connect_timeout"
+        ]
         # EVALSHA, loading the script into Redis on first use (and again after a restart)
         self._change_lock = self.red.register_script(CHANGE_LOCK_SCRIPT)
 

@@ -48,7 +48,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from addons.stores import tracker_cache
 from service_kit import fast_json
-from service_kit.db import ensure_sqlite_directory
+from service_kit.db import StoreTimeouts, ensure_sqlite_directory
 from service_kit.redaction import redact
 from service_kit.sqlite_tuning import pooled_wal_engine
 
@@ -105,7 +105,9 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     ) -> None:
         """``url`` from endpoints.yml (Rasa passes it as ``host``), else the environment;
         ``cache_size`` (conversations) from endpoints.yml, else ``RASA_TRACKER_CACHE_SIZE``."""
-        url = host or database_url()
+        # PostgreSQL with connect and statement timeouts: the store is called on the event
+        # loop, and a database that stops answering must not stall the server for long
+        url = StoreTimeouts.from_environment().postgres_url(host or database_url())
         ensure_sqlite_directory(url)
         # SQLTrackerStore.get_db_url passes a full URL given as `host` through unchanged
         super().__init__(domain=domain, host=url, event_broker=event_broker, **kwargs)
@@ -206,6 +208,10 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
             # the bodies of Rasa's _stream_new_events, from the dicts serialised above
             for data in serialised:
                 self.event_broker.publish({"sender_id": tracker.sender_id, **data})
+            # back-pressure when the events database falls behind (addons.stores.event_broker)
+            wait_for_room = getattr(self.event_broker, "wait_for_room", None)
+            if wait_for_room is not None:
+                await wait_for_room()
 
     def _stored_events(self, statement: sa.sql.Select, sender_id: str) -> list[dict[str, Any]]:
         with self.engine.connect() as connection:

@@ -12,7 +12,10 @@ from backend.services.context import ServiceContext
 from service_kit.errors import InvalidRequestError
 
 # Documents the bearer token in OpenAPI; ServiceTokenMiddleware enforces it.
-bearer_scheme = HTTPBearer(auto_error=False, description="The service token (BACKEND_API_TOKEN)")
+bearer_scheme = HTTPBearer(
+    auto_error=False,
+    description="The caller's service token (one per caller: backend/core/access.py)",
+)
 
 
 def get_ctx(request: Request) -> ServiceContext:

@@ -1,8 +1,9 @@
-"""The backend's own ASGI middleware: the service-token check.
+"""The backend's own ASGI middleware: the service-token check, per caller.
 
-It runs before FastAPI parses anything, so an unauthenticated request never reaches JSON decoding
-or validation, and its answer is always the JSON error shape. The body limit and the access log
-are the shared ones (``service_kit.middleware``).
+It runs before FastAPI parses anything, so a request without a token, or with a token whose
+caller may not make it (``backend.core.access``), never reaches JSON decoding or validation, and
+its answer is always the JSON error shape. The body limit and the access log are the shared ones
+(``service_kit.middleware``).
 """
 
 from __future__ import annotations
@@ -11,34 +12,44 @@ from collections.abc import Iterable
 
 from starlette.datastructures import Headers
 
+from backend.core.access import CallerTokens, allowed_callers
 from service_kit.errors import error_response
 from service_kit.middleware import ASGIApp, Receive, Scope, Send, drain
-from service_kit.security import bearer_token, tokens_match
+from service_kit.security import bearer_token
 
 
 class ServiceTokenMiddleware:
-    """Require ``Authorization: Bearer <api_token>`` on every path but the public ones."""
+    """Require ``Authorization: Bearer <token>`` of a caller allowed to make the request, on
+    every path but the public ones: 401 without a known token, 403 for another caller's route."""
 
-    def __init__(self, app: ASGIApp, *, api_token: str, public_paths: Iterable[str]) -> None:
+    def __init__(self, app: ASGIApp, *, tokens: CallerTokens, public_paths: Iterable[str]) -> None:
         self.app = app
-        self.api_token = api_token
+        self.tokens = tokens
         self.public_paths = frozenset(public_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Refuse a request without the right token; hand every other one on untouched."""
+        """Refuse a request its token does not allow; hand every other one on untouched."""
         if scope["type"] != "http" or scope["path"] in self.public_paths:
             await self.app(scope, receive, send)
             return
         authorization = Headers(scope=scope).get("authorization")
-        if tokens_match(bearer_token(authorization), self.api_token):
+        caller = self.tokens.caller_of(bearer_token(authorization))
+        if caller is not None and caller in allowed_callers(scope["method"], scope["path"]):
             await self.app(scope, receive, send)
             return
         await drain(receive)
-        code = "INVALID_TOKEN" if authorization else "AUTH_REQUIRED"
-        message = (
-            "The service token is wrong."
-            if authorization
-            else "Send the service token as 'Authorization: Bearer <token>'."
-        )
-        response = error_response(401, code, message, headers={"WWW-Authenticate": "Bearer"})
+        if caller is not None:
+            response = error_response(
+                403, "FORBIDDEN", f"The {caller.value} service token may not make this request."
+            )
+        elif authorization:
+            response = error_response(
+                401, "INVALID_TOKEN", "The service token is wrong.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
+        else:
+            response = error_response(
+                401, "AUTH_REQUIRED", "Send the service token as 'Authorization: Bearer <token>'.",
+                headers={"WWW-Authenticate": "Bearer"},
+            )  # fmt: skip
         await response(scope, receive, send)

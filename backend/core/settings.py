@@ -4,10 +4,11 @@ service has are ``service_kit.settings.ServiceSettings``)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Optional
 
-from pydantic import Field
+from pydantic import Field, validator
 
+from service_kit.production import Secret
 from service_kit.settings import ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +28,11 @@ class Settings(ServiceSettings):
 
     port: int = Field(8100, ge=1, le=65535)
     api_token: str = Field(DEV_API_TOKEN, min_length=8)
+    # One token per caller (backend/core/access.py); api_token above is the action server's.
+    # Unset = that caller has no access (never a fallback to another caller's token).
+    desk_token: Optional[str] = Field(None, min_length=8)
+    wechat_token: Optional[str] = Field(None, min_length=8)
+    admin_token: Optional[str] = Field(None, min_length=8)
     # Keys the HMAC of verification codes, reset tokens and CSRF values.
     secret_key: str = Field(DEV_SECRET_KEY, min_length=16)
     reset_page_url: str = "http://127.0.0.1:8100/security/reset"
@@ -54,9 +60,29 @@ class Settings(ServiceSettings):
     # Fault injection and clock control under /v1/_test; never enable in production.
     enable_test_endpoints: bool = False
 
+    @validator("desk_token", "wechat_token", "admin_token", pre=True)
+    def _empty_is_unset(cls, value: Optional[str]) -> Optional[str]:
+        return value or None
+
     class Config:
         env_prefix = "BACKEND_"
         fields = {"database_url": {"env": ["BACKEND_DATABASE_URL", "DATABASE_URL"]}}
+
+    def production_secrets(self) -> list[Secret]:
+        """The callers' service tokens and the HMAC key (docs/deploy.md)."""
+        return [
+            Secret("BACKEND_API_TOKEN", field="api_token"),
+            Secret("BACKEND_SECRET_KEY", field="secret_key"),
+            Secret("BACKEND_DESK_TOKEN", field="desk_token", required=False),
+            Secret("BACKEND_WECHAT_TOKEN", field="wechat_token", required=False),
+            Secret("BACKEND_ADMIN_TOKEN", field="admin_token", required=False),
+        ]
+
+    def production_problems(self) -> list[str]:
+        """The test switch opens fault injection, the clock and the admin routes (demo reset)."""
+        if self.enable_test_endpoints:
+            return ["BACKEND_ENABLE_TEST_ENDPOINTS is on"]
+        return []
 
     def startup_warnings(self) -> list[str]:
         """Development secrets still in use, test endpoints switched on."""

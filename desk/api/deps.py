@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+from functools import lru_cache
 from typing import Optional
 
 from fastapi import Depends, Request
@@ -21,6 +23,36 @@ bearer_scheme = HTTPBearer(auto_error=False, description="A token from POST /api
 def get_ctx(request: Request) -> ServiceContext:
     """The service context of the running app."""
     return request.app.state.ctx
+
+
+@lru_cache(maxsize=8)
+def _proxies(setting: str) -> frozenset[str]:
+    return frozenset(part.strip() for part in setting.split(",") if part.strip())
+
+
+def _valid_address(value: str) -> Optional[str]:
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
+def client_address(request: Request, ctx: ServiceContext = Depends(get_ctx)) -> str:
+    """The address the sign-in limits count by: the TCP peer, or, when the peer is one of
+    ``DESK_TRUSTED_PROXIES``, the last X-Forwarded-For address that no trusted proxy added
+    (anything before it could have been written by the client itself)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = _proxies(ctx.settings.trusted_proxies)
+    if peer not in trusted:
+        return peer
+    forwarded = request.headers.get("x-forwarded-for", "").split(",")
+    for hop in reversed(forwarded[-16:]):
+        address = _valid_address(hop)
+        if address is None:
+            break
+        if address not in trusted:
+            return address
+    return peer
 
 
 def require_agent(

@@ -1,4 +1,5 @@
-"""Client of the payment backend's customer profile (``GET /v1/customers/{id}``).
+"""Client of the payment backend's customer profile (``GET /v1/customers/{id}``), with the
+desk's own read-only token (``BACKEND_DESK_TOKEN``; backend/core/access.py).
 
 The desk only needs who the customer is on the queue: the name and the phone number the
 backend already masks. The answer is cached in the desk database (see services/customers.py).
@@ -46,11 +47,16 @@ class CustomerDirectory:
         timeout_seconds: float = 3.0,
         transport: Optional[httpx.BaseTransport] = None,
     ) -> None:
+        headers = {"User-Agent": "eepay-desk"}
+        if api_token:  # without the desk's own token the backend answers 401: no profile
+            headers["Authorization"] = f"Bearer {api_token}"
+        else:
+            logger.warning("BACKEND_DESK_TOKEN is not set: the queue shows no customer names")
         self._http = httpx.Client(
             base_url=base_url.rstrip("/"),
             timeout=httpx.Timeout(timeout_seconds, connect=min(1.0, timeout_seconds)),
             transport=transport,
-            headers={"Authorization": f"Bearer {api_token}", "User-Agent": "eepay-desk"},
+            headers=headers,
         )
 
     def fetch(self, customer_id: str) -> Optional[CustomerProfile]:

@@ -26,6 +26,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, ProgrammingError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
+from service_kit.db import StoreTimeouts
 from service_kit.sqlite_tuning import SqlitePragmas
 
 logger = logging.getLogger("desk.events")
@@ -88,7 +89,8 @@ def read_only_engine(url: str) -> Engine:
             pool_pre_ping=True,
             pool_size=2,
             max_overflow=2,
-            connect_args={"options": options, "connect_timeout": 5},
+            # bounded waits: a stalled events database must not hold the desk's worker
+            connect_args=StoreTimeouts.from_environment().postgres_connect_args(options),
         )
     return create_engine(url, future=True, pool_pre_ping=True)
 

@@ -8,6 +8,7 @@ from typing import ClassVar, Optional
 
 from pydantic import Field, validator
 
+from service_kit import production
 from service_kit.settings import ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +25,7 @@ class Settings(ServiceSettings):
 
     Environment variables carry the `DESK_` prefix (DESK_PORT, DESK_SERVICE_TOKEN, ...); the
     database URL falls back to `DATABASE_URL`. The Rasa and backend settings are shared with the
-    other services under their own names (RASA_URL, RASA_TOKEN, BACKEND_URL, BACKEND_API_TOKEN).
+    other services under their own names (RASA_URL, RASA_TOKEN, BACKEND_URL, BACKEND_DESK_TOKEN).
     """
 
     default_sqlite_path: ClassVar[Path] = DEFAULT_SQLITE_PATH
@@ -45,7 +46,9 @@ class Settings(ServiceSettings):
 
     # The payment backend, for the customer's masked phone on the queue.
     backend_url: str = Field("http://127.0.0.1:8100", env="BACKEND_URL")
-    backend_api_token: str = Field("dev-backend-token", env="BACKEND_API_TOKEN")
+    # The desk's own backend token (read-only profile; backend/core/access.py). Unset = no
+    # profiles on the queue: never the action server's BACKEND_API_TOKEN in its place.
+    backend_api_token: str = Field("", env="BACKEND_DESK_TOKEN")
     backend_timeout_seconds: float = Field(3.0, gt=0, le=30)
     customer_cache_ttl_seconds: int = Field(3600, ge=0)
 
@@ -58,18 +61,36 @@ class Settings(ServiceSettings):
     # enough of them.
     default_handling_minutes: float = Field(5.0, gt=0, le=240)
 
-    # Sessions.
+    # Sessions. A browser session ends after session_idle_minutes without an agent action
+    # (the pages' polling does not count, see desk/services/sessions.py) and at the latest
+    # session_ttl_minutes after sign-in.
     session_ttl_minutes: int = Field(12 * 60, ge=5)
-    session_idle_minutes: int = Field(120, ge=5)
+    session_idle_minutes: int = Field(30, ge=5)
     api_token_ttl_minutes: int = Field(12 * 60, ge=5)
     cookie_secure: bool = True
+    # Sign-in limits (desk/services/login_throttle.py): wrong passwords for one account from
+    # one client address before that address is locked out of it; from all addresses before
+    # the whole account is; attempts per minute from one address (a success gives its attempt
+    # back); password hashes computed at once by one process, and how long an attempt waits
+    # for a free one before it is answered 429.
     login_max_failures: int = Field(5, ge=1)
     login_lockout_seconds: int = Field(300, ge=1)
+    login_account_max_failures: int = Field(100, ge=1)
+    login_attempts_per_minute: int = Field(20, ge=1)
+    login_max_concurrent_hashes: int = Field(4, ge=1, le=64)
+    login_hash_wait_seconds: float = Field(2.0, ge=0, le=30)
+    # Reverse proxies (comma-separated addresses) whose X-Forwarded-For is believed: the
+    # client address of the sign-in limits is then the last address they did not add. Empty:
+    # the address of the TCP peer, the only one that cannot be forged.
+    trusted_proxies: str = ""
 
     # Live updates and background work.
     poll_interval_seconds: float = Field(3.0, ge=1, le=60)
     sync_interval_seconds: float = Field(5.0, ge=0)
     transcript_cache_seconds: float = Field(1.5, ge=0, le=60)
+    # Days the desk keeps its copies of transcripts (the worker deletes older turns; 0 keeps
+    # everything). Shared with the Rasa side's retention (addons/stores/retention.py).
+    retention_days: int = Field(180, ge=0, env="RETENTION_DAYS")
 
     # Analytics: the events database Rasa's event broker writes (read-only here), how many
     # events one ingestion step copies, and how many a page or API request may catch up on
@@ -128,6 +149,23 @@ class Settings(ServiceSettings):
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f"unknown time zone {value!r}") from error
         return value
+
+    def production_secrets(self) -> list[production.Secret]:
+        """The tokens the desk checks and sends; the supervisor's first password when the
+        desk creates that account (never the published one)."""
+        secrets = [
+            production.Secret("DESK_SERVICE_TOKEN", field="service_token"),
+            production.Secret("RASA_TOKEN", field="rasa_token"),
+            production.Secret("BACKEND_DESK_TOKEN", field="backend_api_token"),
+            production.Secret("DESK_METRICS_TOKEN", field="metrics_token", required=False),
+        ]
+        if self.create_admin_on_start:
+            secrets.append(
+                production.Secret(
+                    "DESK_ADMIN_PASSWORD", production.password, field="admin_password"
+                )
+            )
+        return secrets
 
     def startup_warnings(self) -> list[str]:
         """Development secrets still in use, cookies that would travel without HTTPS."""

@@ -1,6 +1,6 @@
 """SQLAlchemy tables of the desk; importing this package registers all of them."""
 
-from desk.models.agent import Agent, AgentSession
+from desk.models.agent import Agent, AgentSession, LoginCounter
 from desk.models.analytics import (
     AnalyticsConversation,
     AnalyticsIntentDay,
@@ -19,6 +19,7 @@ __all__ = [
     "AnalyticsState",
     "Base",
     "CustomerCache",
+    "LoginCounter",
     "Rating",
     "Ticket",
     "TicketEvent",

@@ -52,3 +52,22 @@ class AgentSession(Base):
         Index("ix_desk_agent_sessions_agent", "agent_id"),
         Index("ix_desk_agent_sessions_expires", "expires_at"),
     )
+
+
+class LoginCounter(Base):
+    """A sign-in counter: attempts from one address, or wrong passwords for one account from
+    one address (keys in ``desk.services.login_throttle``), with its window and its lock.
+
+    Kept in the database, not in memory, so that every desk instance shares the limits and a
+    counter is changed under the same row lock as the account it protects.
+    """
+
+    __tablename__ = "desk_login_counters"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    key = Column(String(160), nullable=False, unique=True)
+    count = Column(Integer, nullable=False, default=0)
+    window_start = Column(UTCDateTime, nullable=False)
+    locked_until = Column(UTCDateTime, nullable=True)
+
+    __table_args__ = (Index("ix_desk_login_counters_window", "window_start"),)

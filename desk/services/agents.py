@@ -15,12 +15,12 @@ from desk.core.errors import (
     ConflictError,
     InvalidRequestError,
     NotFoundError,
-    RateLimitedError,
 )
 from desk.core.settings import MIN_PASSWORD_LENGTH
 from desk.db import lock_one
 from desk.models import Agent
 from desk.models.enums import Role
+from desk.services import login_throttle
 from desk.services.context import ServiceContext
 from service_kit.passwords import MAX_PASSWORD_LENGTH, verify_password_hash
 
@@ -122,6 +122,7 @@ def set_password(ctx: ServiceContext, username: str, password: str) -> AgentInfo
         agent.password_hash = password_hash
         agent.failed_logins = 0
         agent.locked_until = None
+        login_throttle.clear_account(session, agent.id)
         sessions.revoke_all(session, agent.id)
         return _info(agent)
 
@@ -179,52 +180,37 @@ def _dummy_hash(ctx: ServiceContext) -> str:
     return _DUMMY_HASHES[key]
 
 
-def authenticate(ctx: ServiceContext, username: str, password: str) -> AgentInfo:
-    """Check a username and password.
+def authenticate(
+    ctx: ServiceContext, username: str, password: str, client_address: str = "unknown"
+) -> AgentInfo:
+    """Check a username and password from ``client_address``.
 
     Wrong credentials are one error whether the username exists or not (INVALID_CREDENTIALS,
-    401). After ``login_max_failures`` wrong passwords in a row the account refuses every
-    attempt, right or wrong, for ``login_lockout_seconds`` (ACCOUNT_LOCKED, 429).
+    401). The sign-in limits of ``desk.services.login_throttle`` come first, each 429 with
+    Retry-After: too many attempts from the address (TOO_MANY_ATTEMPTS), the account locked
+    for this address or for all (ACCOUNT_LOCKED: right or wrong, the password is not even
+    checked), every hash slot of the process busy (LOGIN_BUSY).
     """
     username = normalise_username(username)
     password = password[:MAX_PASSWORD_LENGTH]
-    with ctx.db.session() as session:
-        agent = session.execute(select(Agent).where(Agent.username == username)).scalar()
-        stored_hash = agent.password_hash if agent is not None and agent.is_active else None
-    now = ctx.now()
-    if agent is not None and agent.locked_until is not None and agent.locked_until > now:
-        retry = int((agent.locked_until - now).total_seconds()) + 1
-        raise RateLimitedError(
-            "Too many wrong passwords; try again later.",
-            retry_after_seconds=retry,
-            code="ACCOUNT_LOCKED",
-        )
-    valid = verify_password_hash(ctx.hasher, stored_hash or _dummy_hash(ctx), password)
-    if stored_hash is None or not valid:
-        if agent is not None and agent.is_active:
-            _record_failure(ctx, agent.id)
+    login_throttle.precheck(ctx, username, client_address)
+    with login_throttle.hash_slot(ctx):
+        claim = login_throttle.claim(ctx, username, client_address)
+        valid = verify_password_hash(ctx.hasher, claim.password_hash or _dummy_hash(ctx), password)
+    if claim.agent_id is None or not valid:
         logger.info("sign-in refused", extra={"username": username[:64]})
         raise AuthRequiredError("Wrong username or password.", code="INVALID_CREDENTIALS")
+    now = ctx.now()
     with ctx.db.session(write=True) as session:
-        row = lock_one(session, Agent, id=agent.id)
+        row = lock_one(session, Agent, id=claim.agent_id)
         row.failed_logins = 0
         row.locked_until = None
         row.last_login_at = now
         row.last_seen_at = now
+        login_throttle.forgive(session, row.id, client_address)
         if ctx.hasher.check_needs_rehash(row.password_hash):
             row.password_hash = ctx.hasher.hash(password)
         return _info(row)
-
-
-def _record_failure(ctx: ServiceContext, agent_id: int) -> None:
-    settings = ctx.settings
-    with ctx.db.session(write=True) as session:
-        row = lock_one(session, Agent, id=agent_id)
-        row.failed_logins += 1
-        if row.failed_logins >= settings.login_max_failures:
-            row.failed_logins = 0
-            row.locked_until = ctx.now() + timedelta(seconds=settings.login_lockout_seconds)
-            logger.warning("account locked after failed sign-ins", extra={"agent_id": agent_id})
 
 
 def online_agent_count(ctx: ServiceContext, within_minutes: int = 10) -> int:

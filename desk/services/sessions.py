@@ -4,6 +4,10 @@ Two kinds share one table: ``api`` sessions are the bearer tokens of ``POST /api
 (absolute expiry); ``web`` sessions are the browser's cookie (absolute expiry plus an idle
 timeout) and carry the CSRF token every form of that session must echo. Signing out deletes
 the row, so a token stops working at once — which a signed token could not do.
+
+Only an agent's own actions (opening a page, replying, claiming...) move a browser session's
+idle deadline; the pages' background polling (``activity=False``) does not, or an unattended
+desk left open on a queue would stay signed in until the absolute expiry.
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from sqlalchemy.orm import Session
 from desk.core.security import token_digest
 from desk.models import Agent, AgentSession
 from desk.models.enums import SessionKind
+from desk.services import login_throttle
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
 from service_kit.security import new_token
@@ -70,8 +75,14 @@ def expires_at(ctx: ServiceContext, token: str) -> Optional[str]:
         return row.expires_at.isoformat() if row else None
 
 
-def resolve(ctx: ServiceContext, token: Optional[str], kind: SessionKind) -> Optional[Principal]:
-    """The principal of a live session token of this kind, or None."""
+def resolve(
+    ctx: ServiceContext, token: Optional[str], kind: SessionKind, *, activity: bool = True
+) -> Optional[Principal]:
+    """The principal of a live session token of this kind, or None.
+
+    ``activity`` says the request is the agent's doing and keeps the session from going idle;
+    a poll (False) only marks the agent as present.
+    """
     if not token or len(token) > 256:
         return None
     now = ctx.now()
@@ -89,11 +100,14 @@ def resolve(ctx: ServiceContext, token: Optional[str], kind: SessionKind) -> Opt
     idle = timedelta(minutes=ctx.settings.session_idle_minutes)
     if kind == SessionKind.WEB and row.last_used_at + idle <= now:
         return None
-    if now - row.last_used_at >= TOUCH_INTERVAL:
+    touch_session = activity and now - row.last_used_at >= TOUCH_INTERVAL
+    touch_agent = agent.last_seen_at is None or now - agent.last_seen_at >= TOUCH_INTERVAL
+    if touch_session or touch_agent:
         with ctx.db.session(write=True) as session:
-            session.execute(
-                update(AgentSession).where(AgentSession.id == row.id).values(last_used_at=now)
-            )
+            if touch_session:
+                session.execute(
+                    update(AgentSession).where(AgentSession.id == row.id).values(last_used_at=now)
+                )
             session.execute(update(Agent).where(Agent.id == agent.id).values(last_seen_at=now))
     return _principal(agent, row)
 
@@ -114,7 +128,9 @@ def revoke_all(session: Session, agent_id: int) -> None:
 
 
 def purge_expired(ctx: ServiceContext) -> int:
-    """Delete expired sessions; returns how many."""
+    """Delete expired sessions (and sign-in counters that no longer count); returns how many
+    sessions."""
+    login_throttle.purge_stale(ctx)
     with ctx.db.session(write=True) as session:
         result = session.execute(delete(AgentSession).where(AgentSession.expires_at <= ctx.now()))
         return int(result.rowcount or 0)

@@ -5,6 +5,10 @@ into ``transcript_turns`` — user messages, bot messages and agents' messages (
 ``custom.type`` is ``agent_message``) — so search works and the desk can still show the
 conversation when Rasa is down. A turn is identified by a digest of its event type, Rasa
 timestamp and text, so repeated reads never duplicate it.
+
+Retention: turns older than ``RETENTION_DAYS`` are deleted (:func:`enforce_retention`, run by
+the worker and by ``python -m desk.cli retention``), as the Rasa side deletes the trackers'
+(``addons/stores/retention.py``).
 """
 
 from __future__ import annotations
@@ -14,10 +18,10 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Optional
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -192,3 +196,38 @@ def stored_turns(
         if after_id:
             statement = statement.where(TranscriptTurn.id > after_id)
         return list(session.execute(statement).scalars())
+
+
+RETENTION_BATCH = 5000
+
+
+def purge_older_than(ctx: ServiceContext, before: datetime, batch: int = RETENTION_BATCH) -> int:
+    """Deletes the stored turns sent before ``before``, ``batch`` rows per transaction (so
+    the desk's other writers never wait long); returns how many."""
+    deleted = 0
+    while True:
+        with ctx.db.session(write=True) as session:
+            ids = list(
+                session.execute(
+                    select(TranscriptTurn.id)
+                    .where(TranscriptTurn.sent_at < before)
+                    .order_by(TranscriptTurn.id)
+                    .limit(batch)
+                ).scalars()
+            )
+            if ids:
+                session.execute(delete(TranscriptTurn).where(TranscriptTurn.id.in_(ids)))
+        deleted += len(ids)
+        if len(ids) < batch:
+            return deleted
+
+
+def enforce_retention(ctx: ServiceContext, days: Optional[int] = None) -> int:
+    """Deletes turns older than ``days`` (``RETENTION_DAYS`` by default; 0 keeps all)."""
+    days = ctx.settings.retention_days if days is None else days
+    if days <= 0:
+        return 0
+    deleted = purge_older_than(ctx, ctx.now() - timedelta(days=days))
+    if deleted:
+        logger.info("retention: %d transcript turns older than %d days deleted", deleted, days)
+    return deleted

@@ -6,7 +6,9 @@ Rasa's events table into the analytics tables (so the dashboard never waits for 
 backlog), re-reads the Rasa tracker of each open ticket (so the saved copy and search follow the
 conversation even when nobody has it open) and of tickets resolved in the last ``RECENT`` (the
 bot's greeting back or closing message), refreshes customer profiles that are due, and every
-so often deletes expired sessions. Failures are logged and retried on the next round.
+so often deletes expired sessions, and every ``RETENTION_EVERY`` (and on its first round) the
+transcript turns older than ``RETENTION_DAYS``. Failures are logged and retried on the next
+round.
 
 Only conversations that the copy just saw new events of are re-read, and all of them every
 ``FULL_REFRESH_ROUNDS`` rounds or when the events table could not be read (another desk process
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from datetime import timedelta
 from typing import Optional
 
@@ -33,6 +36,8 @@ logger = logging.getLogger("desk.worker")
 
 RECENT = timedelta(minutes=15)
 PURGE_EVERY_ROUNDS = 120
+# Retention is counted in days: a few runs a day keep the tables near their bound.
+RETENTION_EVERY_SECONDS = 6 * 3600
 FULL_REFRESH_ROUNDS = 12
 # Events copied per round at most, so transcripts stay fresh while a backlog is worked off.
 INGEST_PER_ROUND = 20_000
@@ -52,9 +57,20 @@ def conversations_to_follow(ctx: ServiceContext, limit: int = 200) -> list[str]:
         )
 
 
-def run_once(ctx: ServiceContext, *, purge: bool = False, full_refresh: bool = True) -> None:
+def run_once(
+    ctx: ServiceContext,
+    *,
+    purge: bool = False,
+    full_refresh: bool = True,
+    retention: bool = False,
+) -> None:
     """One round of the background work (``full_refresh``: re-read every followed
-    conversation, not only those with new events)."""
+    conversation, not only those with new events; ``retention``: delete old transcripts)."""
+    if retention:
+        try:
+            transcripts.enforce_retention(ctx)
+        except Exception:
+            logger.exception("transcript retention failed")
     changed: Optional[set[str]] = None
     try:
         report = ingest.ingest(ctx, max_events=INGEST_PER_ROUND)
@@ -90,13 +106,18 @@ class SyncWorker:
 
     def _run(self) -> None:
         rounds = 0
+        retention_due = time.monotonic()
         while not self._stop.wait(self.interval):
             rounds += 1
+            retention = time.monotonic() >= retention_due
             try:
                 run_once(
                     self.ctx,
                     purge=rounds % PURGE_EVERY_ROUNDS == 1,
                     full_refresh=rounds % FULL_REFRESH_ROUNDS == 1,
+                    retention=retention,
                 )
             except Exception:
                 logger.exception("background sync round failed")
+            if retention:  # done or failed: the next try is a period away either way
+                retention_due = time.monotonic() + RETENTION_EVERY_SECONDS

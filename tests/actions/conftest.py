@@ -41,7 +41,7 @@ def action_env(backend, monkeypatch, tmp_path):
     monkeypatch.setenv("HANDOFF_OUTBOX_DIR", str(tmp_path / "outbox"))
     httpx.post(
         f"{backend.url}/v1/admin/demo/reset",
-        headers={"Authorization": f"Bearer {stack.BACKEND_TOKEN}"},
+        headers={"Authorization": f"Bearer {stack.BACKEND_ADMIN_TOKEN}"},
         timeout=30,
     ).raise_for_status()
     from actions.settings import get_settings

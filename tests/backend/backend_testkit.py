@@ -14,7 +14,11 @@ from backend.core.settings import Settings
 from backend.db import Database
 from backend.models import OutboxMessage
 
-TOKEN = "test-backend-token-0123"
+TOKEN = "test-backend-token-0123"  # the action server's (BACKEND_API_TOKEN)
+# The sandbox operator's (BACKEND_ADMIN_TOKEN): the API tests drive every route with it.
+ADMIN_TOKEN = "test-backend-admin-token-0123"
+DESK_TOKEN = "test-backend-desk-token-0123"  # BACKEND_DESK_TOKEN
+WECHAT_TOKEN = "test-backend-wechat-token-0123"  # BACKEND_WECHAT_TOKEN
 # Cheap argon2 parameters keep the suite fast; production uses the RFC 9106 defaults.
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost_kib": 1024, "argon2_parallelism": 1}
 PINNED_SETTINGS = {
@@ -37,6 +41,7 @@ def make_settings(database_url: str, **overrides) -> Settings:
     values = {
         "database_url": database_url,
         "api_token": TOKEN,
+        "admin_token": ADMIN_TOKEN,
         "enable_test_endpoints": True,
         "log_level": "WARNING",
         # Pinned so that a developer's environment cannot change what the tests expect.
@@ -93,9 +98,12 @@ class RunningServer:
     log_path: Path
 
     def client(self, **kwargs) -> httpx.Client:
-        """A synchronous, authenticated HTTP client of the server."""
+        """A synchronous HTTP client of the server with the operator's token."""
         return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30, **kwargs
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+            timeout=30,
+            **kwargs,
         )
 
     def reset(self) -> None:

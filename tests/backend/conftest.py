@@ -27,8 +27,11 @@ for _path in (ROOT, Path(__file__).resolve().parent):
         sys.path.insert(0, str(_path))
 
 from backend_testkit import (  # noqa: E402
+    ADMIN_TOKEN,
+    DESK_TOKEN,
     PINNED_SETTINGS,
     TOKEN,
+    WECHAT_TOKEN,
     RunningServer,
     free_port,
     make_settings,
@@ -141,10 +144,11 @@ def app(shared_app, ctx: ServiceContext):
 
 @pytest.fixture
 def api(app) -> TestClient:
-    """An authenticated client of the in-process app (server errors come back as 500s)."""
+    """A client of the in-process app with the operator's token, which may call every route
+    (server errors come back as 500s)."""
     return TestClient(
         app,
-        headers={"Authorization": f"Bearer {TOKEN}"},
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
         raise_server_exceptions=False,
     )
 
@@ -172,6 +176,9 @@ def server(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Itera
         "BACKEND_PORT": str(port),
         "BACKEND_DATABASE_URL": database_url,
         "BACKEND_API_TOKEN": TOKEN,
+        "BACKEND_ADMIN_TOKEN": ADMIN_TOKEN,
+        "BACKEND_DESK_TOKEN": DESK_TOKEN,
+        "BACKEND_WECHAT_TOKEN": WECHAT_TOKEN,
         "BACKEND_ENABLE_TEST_ENDPOINTS": "1",
         "BACKEND_LOG_LEVEL": "WARNING",
         "BACKEND_ARGON2_TIME_COST": "1",

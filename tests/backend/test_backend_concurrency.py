@@ -10,7 +10,7 @@ import threading
 from collections import Counter
 
 import httpx
-from backend_testkit import TOKEN, RunningServer
+from backend_testkit import ADMIN_TOKEN, RunningServer
 
 N = 20
 
@@ -23,7 +23,7 @@ def fire_together(server: RunningServer, method: str, path: str, bodies_and_keys
     def worker(index: int, body: dict, key: str) -> None:
         with httpx.Client(
             base_url=server.url,
-            headers={"Authorization": f"Bearer {TOKEN}", "Idempotency-Key": key},
+            headers={"Authorization": f"Bearer {ADMIN_TOKEN}", "Idempotency-Key": key},
             timeout=60,
         ) as http:
             http.get("/healthz")  # open the connection before the start signal

@@ -100,7 +100,7 @@ async def test_the_channel_mints_a_token_for_the_bound_customer_and_none_otherwi
 
 def test_settings_come_from_the_backend_variables_and_bound_the_wait(monkeypatch):
     monkeypatch.setenv("BACKEND_URL", "http://backend.internal:8100")
-    monkeypatch.setenv("BACKEND_API_TOKEN", "prod-token")
+    monkeypatch.setenv("BACKEND_WECHAT_TOKEN", "prod-token")
     monkeypatch.delenv("BACKEND_TIMEOUT_SECONDS", raising=False)
     settings = BindingLookupSettings()
     assert (settings.url, settings.api_token, settings.timeout_seconds) == (

@@ -73,7 +73,7 @@ def start(workdir, fakes) -> stack.Service:
         workdir,
         rasa_url,
         backend_url,
-        extra_env={"RASA_TOKEN": RASA_TOKEN, "BACKEND_API_TOKEN": BACKEND_TOKEN},
+        extra_env={"RASA_TOKEN": RASA_TOKEN, "BACKEND_DESK_TOKEN": BACKEND_TOKEN},
     )
 
 

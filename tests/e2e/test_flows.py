@@ -43,7 +43,7 @@ def buttons(replies: list[dict]) -> list[dict]:
 def fresh_demo_data(stack):
     httpx.post(
         f"{stack.backend.url}/v1/admin/demo/reset",
-        headers={"Authorization": f"Bearer {services.BACKEND_TOKEN}"},
+        headers={"Authorization": f"Bearer {services.BACKEND_ADMIN_TOKEN}"},
         timeout=30,
     ).raise_for_status()
 
@@ -113,7 +113,7 @@ def test_backend_down_apologises_and_hands_off(stack):
     fault = httpx.post(
         f"{stack.backend.url}/v1/_test/faults",
         json={"path": "/v1/customers/*", "status": 503, "times": 50},
-        headers={"Authorization": f"Bearer {services.BACKEND_TOKEN}"},
+        headers={"Authorization": f"Bearer {services.BACKEND_ADMIN_TOKEN}"},
         timeout=10,
     )
     fault.raise_for_status()
@@ -122,7 +122,7 @@ def test_backend_down_apologises_and_hands_off(stack):
     finally:
         httpx.delete(
             f"{stack.backend.url}/v1/_test/faults",
-            headers={"Authorization": f"Bearer {services.BACKEND_TOKEN}"},
+            headers={"Authorization": f"Bearer {services.BACKEND_ADMIN_TOKEN}"},
             timeout=10,
         )
     assert "暂时查不到" in text and "余额" in text and "人工客服" in text

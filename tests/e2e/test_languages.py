@@ -37,7 +37,7 @@ def language_of(reply: str) -> str | None:
 def fresh_demo_data(stack):
     httpx.post(
         f"{stack.backend.url}/v1/admin/demo/reset",
-        headers={"Authorization": f"Bearer {services.BACKEND_TOKEN}"},
+        headers={"Authorization": f"Bearer {services.BACKEND_ADMIN_TOKEN}"},
         timeout=30,
     ).raise_for_status()
 

@@ -108,9 +108,20 @@ def test_odd_messages_get_a_polite_answer(stack, message):
 
 
 def test_a_huge_message_gets_a_polite_note_quickly(stack):
+    # 600 KB of text: refused by its size before it is parsed, with a note the widget shows
     reply = httpx.post(
         f"{stack.rasa_url}/webhooks/rest/webhook",
         json={"sender": sender(), "message": "付款失败" * 50_000},
+        timeout=20,
+    )
+    assert reply.status_code == 413
+    assert "太长" in reply.json()["message"]
+
+
+def test_a_message_too_long_for_a_turn_but_under_the_body_limit_gets_a_polite_note(stack):
+    reply = httpx.post(
+        f"{stack.rasa_url}/webhooks/rest/webhook",
+        json={"sender": sender(), "message": "付款失败" * 2_000},
         timeout=20,
     )
     assert reply.status_code == 200

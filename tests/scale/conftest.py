@@ -1,4 +1,5 @@
-"""Fixtures of tests/scale: the production topology of docs/deploy.md, once per module.
+"""Fixtures of tests/scale: the production topology of docs/deploy.md, started once for the
+whole directory (each test module names its own conversations).
 
 PostgreSQL and Redis missing is a failure, not a skip (see tests/scale/prod_stack.py).
 """
@@ -20,7 +21,7 @@ from tests.scale.prod_stack import (
 from tests.support import stack
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def databases() -> Iterator[dict[str, str]]:
     """Private PostgreSQL databases for this run, by purpose; dropped afterwards."""
     try:
@@ -30,7 +31,7 @@ def databases() -> Iterator[dict[str, str]]:
         pytest.fail(str(error))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def redis_db() -> Iterator[int]:
     """The Redis database number dedicated to this test, flushed before and after."""
     try:
@@ -40,7 +41,7 @@ def redis_db() -> Iterator[int]:
         pytest.fail(str(error))
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def prod_stack(tmp_path_factory, databases: dict[str, str], redis_db: int) -> Iterator[ProdStack]:
     """Backend and desk on PostgreSQL, a two-worker action server, two Rasa replicas on
     endpoints.prod.yml (PostgreSQL tracker store and events, Redis lock store), nginx."""

@@ -34,7 +34,20 @@ REDIS_PORT = 6379
 REDIS_DB = int(os.environ.get("SCALE_REDIS_DB", "11"))
 DATABASES = ("rasa", "events", "backend", "desk")
 REPLICAS = 2
-NGINX_VARIABLES = ("LB_LISTEN", "RASA_REPLICA_1", "RASA_REPLICA_2")
+NGINX_VARIABLES = (
+    "LB_LISTEN",
+    "LB_INTERNAL_LISTEN",
+    "LB_RATE_PER_IP",
+    "LB_BURST_PER_IP",
+    "RASA_REPLICA_1",
+    "RASA_REPLICA_2",
+)
+# nginx's per-address limits as Procfile.prod renders them by default
+PRODUCTION_LIMITS = {"LB_RATE_PER_IP": "10r/s", "LB_BURST_PER_IP": "40"}
+# The tests and the load benchmark send a whole population of customers from 127.0.0.1, so the
+# topology they drive lifts the per-address limit (test_public_surface.py checks the real one
+# on a second balancer).
+POPULATION_LIMITS = {"LB_RATE_PER_IP": "100000r/s", "LB_BURST_PER_IP": "100000"}
 # the production endpoints under test (another file only to try a change of them)
 ENDPOINTS = Path(os.environ.get("SCALE_ENDPOINTS_FILE") or ROOT / "endpoints.prod.yml")
 
@@ -43,8 +56,10 @@ ENDPOINTS = Path(os.environ.get("SCALE_ENDPOINTS_FILE") or ROOT / "endpoints.pro
 class ProdStack:
     """Two Rasa replicas behind nginx, with everything they share."""
 
-    balancer_url: str
+    balancer_url: str  # the public side: channels only
+    internal_url: str  # Rasa's HTTP API for the desk (nginx's internal listener)
     replica_urls: list[str]
+    desk: stack.Service
     databases: dict[str, str]
     redis_db: int
     processes: dict[str, ServiceProcess] = field(default_factory=dict)
@@ -136,11 +151,12 @@ def production_topology(
     try:
         backend = stack.start_backend(workdir, {"BACKEND_DATABASE_URL": databases["backend"]})
         started["backend"] = backend.process
-        balancer_port = free_port()
+        balancer_port, internal_port = free_port(), free_port()
         balancer_url = f"http://127.0.0.1:{balancer_port}"
-        desk = stack.start_desk(
+        internal_url = f"http://127.0.0.1:{internal_port}"
+        desk = stack.start_desk(  # on the internal listener, as Procfile.prod starts it
             workdir,
-            balancer_url,
+            internal_url,
             backend.url,
             extra_env={
                 "DESK_DATABASE_URL": databases["desk"],
@@ -168,6 +184,7 @@ def production_topology(
             "REDIS_PASSWORD": "",
             "REDIS_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{redis_db}",
             "ACTION_ENDPOINT_URL": f"{actions.url}/webhook",
+            "RASA_REPLICAS": str(REPLICAS),
         }
         ports = [free_port() for _ in range(REPLICAS)]
         replicas = [rasa_replica(i + 1, port, rasa_env, model) for i, port in enumerate(ports)]
@@ -188,9 +205,11 @@ def production_topology(
             rest = [pool.submit(timed_start, replica) for replica in replicas[1:]]
             start_seconds = [future.result() for future in [first, *rest]]
         ready_seconds = time.monotonic() - spawned
-        started["nginx"] = start_nginx(workdir, balancer_port, ports)
+        started["nginx"] = start_nginx(workdir, balancer_port, internal_port, ports)
         yield ProdStack(
             balancer_url=balancer_url,
+            internal_url=internal_url,
+            desk=desk,
             replica_urls=[f"http://127.0.0.1:{port}" for port in ports],
             databases=databases,
             redis_db=redis_db,
@@ -219,22 +238,32 @@ def render_nginx_conf(values: dict[str, str]) -> str:
     ).stdout
 
 
-def start_nginx(workdir: Path, listen_port: int, replica_ports: list[int]) -> ServiceProcess:
-    """nginx from Debian's package with the rendered production configuration."""
+def start_nginx(
+    workdir: Path,
+    listen_port: int,
+    internal_port: int,
+    replica_ports: list[int],
+    limits: Optional[dict[str, str]] = None,
+    name: str = "nginx",
+) -> ServiceProcess:
+    """nginx from Debian's package with the rendered production configuration, in
+    ``workdir/name``; per-address ``limits`` default to :data:`POPULATION_LIMITS`."""
     nginx = shutil.which("nginx") or (
         "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
     )
     if nginx is None:
         pytest.fail("nginx missing: apt-get install -y --no-install-recommends nginx gettext-base")
-    prefix = workdir / "nginx"
+    prefix = workdir / name
     (prefix / "tmp").mkdir(parents=True, exist_ok=True)
     values = {
         "LB_LISTEN": f"127.0.0.1:{listen_port}",
+        "LB_INTERNAL_LISTEN": f"127.0.0.1:{internal_port}",
+        **(limits or POPULATION_LIMITS),
         **{f"RASA_REPLICA_{i + 1}": f"127.0.0.1:{port}" for i, port in enumerate(replica_ports)},
     }
     (prefix / "nginx.conf").write_text(render_nginx_conf(values), encoding="utf-8")
     return ServiceProcess(
-        "scale-nginx",
+        f"scale-{name}",
         [nginx, "-p", f"{prefix}/", "-c", "nginx.conf", "-e", "stderr", "-g", "daemon off;"],
         ready_url=f"http://127.0.0.1:{listen_port}/lb-health",
         ready=lambda r: r.status_code == 200,

@@ -1,3 +1,5 @@
+import time
+
 import pytest
 
 from service_kit.language import (
@@ -85,3 +87,11 @@ def test_conversation_language_follows_writing_and_holds_explicit_choices():
     assert (
         conversation_language([message(SIMPLIFIED), message(None, configured="en")]) == SIMPLIFIED
     )
+
+
+def test_a_long_word_without_an_address_is_scanned_once():
+    # the e-mail pattern used to retry a long run of letters from each of its letters
+    started = time.process_time()
+    detect_language("a" * 200_000)
+    detect_language("a." * 100_000)
+    assert time.process_time() - started < 0.5

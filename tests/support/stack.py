@@ -16,7 +16,11 @@ from tests.support.processes import RASA_SERVER, ROOT, VENV_BIN, ServiceProcess,
 
 MODEL = ROOT / "models" / "eepay.tar.gz"
 RASA_TOKEN = "e2e-rasa-token"
-BACKEND_TOKEN = "e2e-backend-token"
+BACKEND_TOKEN = "e2e-backend-token"  # the action server's (BACKEND_API_TOKEN)
+# one backend token per caller (backend/core/access.py); the operator's resets the demo data
+BACKEND_ADMIN_TOKEN = "e2e-backend-admin-token"
+BACKEND_DESK_TOKEN = "e2e-backend-desk-token"
+BACKEND_WECHAT_TOKEN = "e2e-backend-wechat-token"
 ACTION_SERVER_TOKEN = "e2e-action-server-token"
 CHAT_JWT_SECRET = "e2e-chat-jwt-secret-0123456789abcdef"
 
@@ -44,6 +48,9 @@ def common_env() -> dict[str, str]:
     return {
         "RASA_TOKEN": RASA_TOKEN,
         "BACKEND_API_TOKEN": BACKEND_TOKEN,
+        "BACKEND_ADMIN_TOKEN": BACKEND_ADMIN_TOKEN,
+        "BACKEND_DESK_TOKEN": BACKEND_DESK_TOKEN,
+        "BACKEND_WECHAT_TOKEN": BACKEND_WECHAT_TOKEN,
         "CHAT_JWT_SECRET": CHAT_JWT_SECRET,
         # the Rasa server sends it (endpoints.yml), the action server asks for it
         "ACTION_SERVER_TOKEN": ACTION_SERVER_TOKEN,
@@ -56,7 +63,7 @@ def reset_demo_data(backend: Service) -> None:
     """Put the backend's demo customers back as backend/README.md describes them."""
     httpx.post(
         f"{backend.url}/v1/admin/demo/reset",
-        headers={"Authorization": f"Bearer {BACKEND_TOKEN}"},
+        headers={"Authorization": f"Bearer {BACKEND_ADMIN_TOKEN}"},
         timeout=30,
     ).raise_for_status()
 

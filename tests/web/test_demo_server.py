@@ -159,3 +159,12 @@ def test_settings_come_from_the_environment(monkeypatch):
         "http://rasa.internal:5005",
         SECRET,
     )
+
+
+def test_production_serves_the_widget_without_the_demo_page(settings: Settings):
+    production = TestClient(web_app.create_app(settings.copy(update={"environment": "production"})))
+    assert production.get("/widget/eepay-chat.js").status_code == 200
+    for path in ("/", "/?customer=u1001", "/demo/demo.css", "/docs", "/openapi.json"):
+        page = production.get(path, follow_redirects=False)
+        assert page.status_code == 404, path
+        assert "eyJ" not in page.text  # no token of any customer

@@ -307,7 +307,10 @@ def test_every_message_carries_the_customer_token_and_waits_for_the_session(page
     assert result["early"] == 0, "a message went out before session_confirm"
     assert result["options"][0] == "http://rasa.example"
     assert result["options"][1]["path"] == "/base/socket.io"
-    assert result["emitted"][0] == ["session_request", {"session_id": None}]
+    assert result["emitted"][0] == [
+        "session_request",
+        {"session_id": None, "customer_token": "tok-123"},
+    ]
     uttered = [data for event, data in result["emitted"] if event == "user_uttered"]
     metadata = {"customer_token": "tok-123", "language": "zh-Hans"}
     assert uttered == [

@@ -34,7 +34,7 @@ class WeChatStack:
         return httpx.request(
             method,
             f"{self.backend.url}{path}",
-            headers={"Authorization": f"Bearer {services.BACKEND_TOKEN}"},
+            headers={"Authorization": f"Bearer {services.BACKEND_ADMIN_TOKEN}"},
             timeout=10,
             **kwargs,
         )

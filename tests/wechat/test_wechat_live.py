@@ -177,7 +177,7 @@ def test_a_bound_openid_sends_a_customer_token_and_an_unbound_one_none(wechat_st
 
 async def test_the_token_minted_for_a_binding_names_its_customer(wechat_stack, monkeypatch):
     monkeypatch.setenv("BACKEND_URL", wechat_stack.backend.url)
-    monkeypatch.setenv("BACKEND_API_TOKEN", services.BACKEND_TOKEN)
+    monkeypatch.setenv("BACKEND_WECHAT_TOKEN", services.BACKEND_WECHAT_TOKEN)
     monkeypatch.setenv("CHAT_JWT_SECRET", services.CHAT_JWT_SECRET)
     openid = new_openid()
     wechat_stack.backend_call("PUT", f"/v1/wechat/bindings/{openid}", json={"customer_id": "u1002"})

@@ -33,9 +33,19 @@ def login_csrf_cookie(settings: Settings) -> str:
 
 
 def page_principal(request: Request, ctx: ServiceContext = Depends(get_ctx)) -> Principal:
-    """The agent of the browser session; without one, the login page (303)."""
+    """The agent of the browser session, who is active; without one, the login page (303)."""
+    return _browser_principal(request, ctx, activity=True)
+
+
+def poll_principal(request: Request, ctx: ServiceContext = Depends(get_ctx)) -> Principal:
+    """The agent of the browser session for a page's background polling, which does not keep
+    the session from going idle (desk/services/sessions.py)."""
+    return _browser_principal(request, ctx, activity=False)
+
+
+def _browser_principal(request: Request, ctx: ServiceContext, *, activity: bool) -> Principal:
     token = request.cookies.get(session_cookie(ctx.settings))
-    principal = sessions.resolve(ctx, token, SessionKind.WEB)
+    principal = sessions.resolve(ctx, token, SessionKind.WEB, activity=activity)
     if principal is None:
         target = request.url.path
         if request.method == "GET" and request.url.query:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from desk.api.deps import get_ctx
-from desk.api.pages.browser_session import check_csrf, page_principal
+from desk.api.pages.browser_session import check_csrf, page_principal, poll_principal
 from desk.api.pages.labels import ERRORS, NOTICES, SENDERS, STATUSES, label
 from desk.api.pages.rendering import Pages, get_pages
 from desk.api.routes.handoffs import export_response
@@ -90,7 +90,7 @@ def _lines(value: Any) -> list[str]:
 def conversation_updates(
     ticket_id: int = TicketId,
     after: int = Query(0, ge=0),
-    _principal: Principal = Depends(page_principal),
+    _principal: Principal = Depends(poll_principal),
     ctx: ServiceContext = Depends(get_ctx),
     pages: Pages = Depends(get_pages),
 ) -> JSONResponse:

@@ -73,6 +73,8 @@ ERRORS = {
     "VALIDATION_ERROR": "输入内容不符合要求（1-2000 字）。",
     "INVALID_CREDENTIALS": "用户名或密码错误。",
     "ACCOUNT_LOCKED": "密码错误次数过多，账户已暂时锁定，请稍后再试。",
+    "TOO_MANY_ATTEMPTS": "登录尝试过于频繁，请一分钟后再试。",
+    "LOGIN_BUSY": "正在登录的人较多，请稍等几秒再试。",
     "NOT_FOUND": "页面不存在。",
     "DATABASE_UNAVAILABLE": "数据库暂时不可用，请稍后重试。",
     "SUPERVISOR_ONLY": "只有主管可以查看统计分析。",

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from desk.api.deps import get_ctx
-from desk.api.pages.browser_session import page_principal
+from desk.api.pages.browser_session import page_principal, poll_principal
 from desk.api.pages.labels import CHANNELS, INTENTS, PRIORITIES, REASONS, label
 from desk.api.pages.rendering import Pages, get_pages
 from desk.models.enums import TicketStatus
@@ -87,7 +87,7 @@ def queue_page(
 
 @router.get("/queue/data")
 def queue_json(
-    principal: Principal = Depends(page_principal),
+    principal: Principal = Depends(poll_principal),
     ctx: ServiceContext = Depends(get_ctx),
 ) -> JSONResponse:
     """The queue for the page's polling."""

@@ -11,7 +11,7 @@ from typing import Optional
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from desk.api.deps import get_ctx
+from desk.api.deps import client_address, get_ctx
 from desk.api.pages.browser_session import (
     check_csrf,
     login_csrf_cookie,
@@ -21,7 +21,7 @@ from desk.api.pages.browser_session import (
 )
 from desk.api.pages.labels import ERRORS
 from desk.api.pages.rendering import Pages, get_pages
-from desk.core.errors import ApiError
+from desk.core.errors import ApiError, RateLimitedError
 from desk.models.enums import SessionKind
 from desk.services import agents, sessions
 from desk.services.context import ServiceContext
@@ -84,17 +84,21 @@ def login_submit(
     next: str = Form("/queue", max_length=512),
     ctx: ServiceContext = Depends(get_ctx),
     pages: Pages = Depends(get_pages),
+    address: str = Depends(client_address),
 ) -> Response:
     """Check the form's CSRF token and the credentials; start a browser session."""
     next_path = safe_next(next)
     if not double_submit_ok(request, login_csrf_cookie(ctx.settings), csrf_token):
         return _login_page(pages, ctx, next_path=next_path, status_code=403, error="CSRF_FAILED")
     try:
-        agent = agents.authenticate(ctx, username, password)
+        agent = agents.authenticate(ctx, username, password, address)
     except ApiError as error:
-        return _login_page(
+        page = _login_page(
             pages, ctx, next_path=next_path, status_code=error.status_code, error=error.code
         )
+        if isinstance(error, RateLimitedError):
+            page.headers["Retry-After"] = str(error.retry_after_seconds)
+        return page
     token, _principal = sessions.create_session(ctx, agent.id, SessionKind.WEB)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(

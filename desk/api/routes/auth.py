@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from desk.api.deps import get_ctx, require_agent
+from desk.api.deps import client_address, get_ctx, require_agent
 from desk.models.enums import SessionKind
 from desk.schemas.auth import LoginIn, LoginOut, MeOut
 from desk.services import agents, sessions
@@ -21,12 +21,20 @@ router = APIRouter(prefix="/api", tags=["auth"])
     response_model=LoginOut,
     summary="Sign in: a bearer token for the API",
     responses=error_responses(
-        {401: "Wrong username or password", 429: "Locked after too many wrong passwords"}
+        {
+            401: "Wrong username or password",
+            429: "Locked after too many wrong passwords, too many attempts from this address, "
+            "or too many sign-ins at once (Retry-After says when to try again)",
+        }
     ),
 )
-def login(body: LoginIn, ctx: ServiceContext = Depends(get_ctx)) -> LoginOut:
+def login(
+    body: LoginIn,
+    ctx: ServiceContext = Depends(get_ctx),
+    address: str = Depends(client_address),
+) -> LoginOut:
     """Exchange a username and password for a token (``Authorization: Bearer <token>``)."""
-    agent = agents.authenticate(ctx, body.username, body.password)
+    agent = agents.authenticate(ctx, body.username, body.password, address)
     token, _principal = sessions.create_session(ctx, agent.id, SessionKind.API)
     return LoginOut(token=token, expires_at=sessions.expires_at(ctx, token))
 

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import httpx
 
-from tests.support.stack import BACKEND_TOKEN
+from tests.support.stack import BACKEND_ADMIN_TOKEN, BACKEND_TOKEN
 
-TOKEN = BACKEND_TOKEN
+TOKEN = BACKEND_TOKEN  # the action server's: what the client under test sends
 
 
 @dataclass(frozen=True)
@@ -18,9 +18,11 @@ class LiveBackend:
     url: str
 
     def client(self) -> httpx.Client:
-        """A synchronous, authenticated HTTP client of the backend."""
+        """A synchronous HTTP client of the backend with the operator's token (test controls)."""
         return httpx.Client(
-            base_url=self.url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {BACKEND_ADMIN_TOKEN}"},
+            timeout=30,
         )
 
     def clear_test_state(self) -> None:

@@ -128,3 +128,39 @@ def test_the_gate_can_be_turned_off(monkeypatch):
     run(main())
     monkeypatch.setenv("RASA_TURN_CONCURRENCY", "oops")
     assert turn_gate.configured_limit() == turn_gate.DEFAULT_TURN_CONCURRENCY
+
+
+def test_a_new_turn_is_refused_when_the_queue_is_full_a_returning_one_never():
+    async def main() -> None:
+        gate = TurnGate(1, queue_limit=2)
+        await gate.enter()  # the slot
+        queued = [asyncio.ensure_future(gate.enter()) for _ in range(2)]
+        await asyncio.sleep(0)
+        try:
+            await gate.enter()
+        except turn_gate.GateFull:
+            pass
+        else:
+            raise AssertionError("a third waiting turn was queued")
+        back = asyncio.ensure_future(gate.enter(returning=True))  # half done: it waits
+        await asyncio.sleep(0)
+        assert not back.done()
+        for _ in range(3):  # each leaving turn lets the next one in: returning first
+            gate.leave()
+            await asyncio.sleep(0)
+        assert back.done() and all(q.done() for q in queued)
+        assert gate.inside == 1
+
+    run(main())
+
+
+def test_the_queue_limit_is_configured(monkeypatch):
+    monkeypatch.setenv("RASA_TURN_CONCURRENCY", "1")
+    monkeypatch.setenv("RASA_TURN_QUEUE_LIMIT", "1")
+
+    async def main() -> None:
+        assert turn_gate._gate().queue_limit == 1
+
+    run(main())
+    monkeypatch.delenv("RASA_TURN_QUEUE_LIMIT")
+    assert turn_gate.configured_queue_limit() == turn_gate.DEFAULT_QUEUE_LIMIT

@@ -19,12 +19,16 @@ export class ChatConnection {
    * @param {string} options.url            Rasa server URL
    * @param {string} [options.path]         socket.io path on that server
    * @param {string|null} options.sessionId the stored session id, or null for a new one
+   * @param {string} [options.customerToken] sent with `session_request`: the server lets a socket
+   *                                         into a customer's conversation only with its token
    * @param {string} [options.userEvent]    Rasa's `user_message_evt`
    * @param {string} [options.botEvent]     Rasa's `bot_message_evt`
    * @param {Function} options.onStatus     (status) => void
    * @param {Function} options.onSession    (sessionId, previousId) => void
    * @param {Function} options.onBotMessage (payload) => void
    * @param {Function} options.onSent       (localId) => void, when a queued message left
+   * @param {Function} [options.onConfirmed] (sessionId, reconnected) => void, after every
+   *                                          session_confirm (a reconnect may have missed messages)
    */
   constructor(options) {
     this.options = { path: "/socket.io", userEvent: "user_uttered", botEvent: "bot_uttered", ...options };
@@ -33,6 +37,7 @@ export class ChatConnection {
     this.outbox = [];
     this.status = null;
     this.socket = null;
+    this.confirmations = 0;
     this.onBrowserOnline = () => {
       if (this.socket && !this.socket.connected) this.socket.connect();
     };
@@ -53,7 +58,7 @@ export class ChatConnection {
     });
     this.socket.on("connect", () => {
       this.confirmed = false;
-      this.socket.emit("session_request", { session_id: this.sessionId });
+      this.socket.emit("session_request", this.sessionRequest(this.sessionId));
     });
     this.socket.on("session_confirm", (data) => this.confirm(data));
     this.socket.on(botEvent, (payload) => this.options.onBotMessage(payload));
@@ -76,6 +81,8 @@ export class ChatConnection {
     this.setStatus(Status.ONLINE);
     if (previous !== id) this.options.onSession(id, previous);
     this.flush();
+    this.confirmations += 1;
+    this.options.onConfirmed?.(id, this.confirmations > 1);
   }
 
   /** Sends a message now, or as soon as the session is (re)confirmed. */
@@ -107,8 +114,14 @@ export class ChatConnection {
     this.sessionId = sessionId;
     if (this.socket?.connected) {
       this.confirmed = false;
-      this.socket.emit("session_request", { session_id: sessionId });
+      this.socket.emit("session_request", this.sessionRequest(sessionId));
     }
+  }
+
+  /** The `session_request` payload: the session and, for a logged-in customer, their token. */
+  sessionRequest(sessionId) {
+    const { customerToken } = this.options;
+    return customerToken ? { session_id: sessionId, customer_token: customerToken } : { session_id: sessionId };
   }
 
   /** Forgets the session (logout): the next connection starts a new conversation. */

@@ -1,6 +1,7 @@
 // The chat widget: launcher, panel, message list, composer; wires the connection, the stored
 // history and the rating card together. Rendering goes through render.js only (text as text).
 
+import { asPayload, fetchMessages, reconcile, serverCursor, unmatched } from "./catchup.js";
 import { ChatConnection, Status } from "./connection.js";
 import { ConversationStore, TabState, mergeMessages } from "./history.js";
 import { resolveLanguage, stringsFor } from "./i18n.js";
@@ -13,6 +14,8 @@ const MAX_INPUT_CHARS = 2000;
 const MAX_BUTTONS = 10;
 const MAX_TEXT_CHARS = 10_000;
 const STYLESHEET = new URL("./eepay-chat.css", import.meta.url).href;
+// A live message this soon after a catch-up showed the same one is that one arriving late.
+const CATCH_UP_ECHO_MS = 10_000;
 
 let widgetCount = 0;
 
@@ -63,6 +66,8 @@ export function normalizeConfig(config = {}) {
   const prefix = server.pathname.replace(/\/+$/, "");
   return {
     serverUrl: server.origin,
+    // The REST channel's messages of a conversation (catch-up after a reconnect, catchup.js).
+    messagesUrl: `${server.origin}${prefix}/webhooks/rest/messages`,
     socketPath:
       typeof config.socketPath === "string" && config.socketPath ? config.socketPath : `${prefix}/socket.io`,
     customerToken: token,
@@ -156,6 +161,8 @@ export class ChatWidget {
     this.greeted = this.messages.length > 0;
     this.typingTimer = null;
     this.connection = null;
+    this.catchUpRunning = false;
+    this.catchUpEchoes = [];
     this.submitRating =
       this.config.submitRating ??
       messageSubmitter(
@@ -512,12 +519,54 @@ export class ChatWidget {
       url: this.config.serverUrl,
       path: this.config.socketPath,
       sessionId: this.sessionId,
+      customerToken: this.config.customerToken,
       onStatus: (status) => this.setStatus(status),
       onSession: (id, previous) => this.onSession(id, previous),
       onBotMessage: (payload) => this.receive(payload),
       onSent: (localId) => this.sent(localId),
+      onConfirmed: (sessionId, reconnected) => {
+        // a reconnect, or a conversation this browser had before the page loaded
+        if (reconnected || this.messages.length) this.catchUp(sessionId);
+      },
     });
     this.connection.start();
+  }
+
+  /** Shows what the server sent into this conversation while the socket was down (catchup.js). */
+  async catchUp(sessionId) {
+    if (this.catchUpRunning) return;
+    this.catchUpRunning = true;
+    try {
+      const fetched = await fetchMessages({
+        url: this.config.messagesUrl,
+        sessionId,
+        since: serverCursor(this.messages),
+        token: this.config.customerToken,
+      });
+      if (!fetched || sessionId !== this.sessionId) return;
+      const { matched, missing } = reconcile(unmatched(this.messages), fetched);
+      for (const [message, serverTs] of matched) {
+        Object.assign(message, { serverTs, rev: (message.rev ?? 0) + 1 });
+      }
+      if (matched.length) this.sync();
+      const now = Date.now();
+      for (const message of missing) {
+        const shown = this.receive(asPayload(message), { serverTs: message.timestamp });
+        if (shown) this.catchUpEchoes.push({ from: shown.from, text: shown.text, at: now });
+      }
+    } finally {
+      this.catchUpRunning = false;
+    }
+  }
+
+  /** True (and forgotten) when a live entry is one a catch-up has just shown. */
+  isCatchUpEcho(entry) {
+    const now = Date.now();
+    this.catchUpEchoes = this.catchUpEchoes.filter((echo) => now - echo.at < CATCH_UP_ECHO_MS);
+    const index = this.catchUpEchoes.findIndex((echo) => echo.from === entry.from && echo.text === entry.text);
+    if (index === -1) return false;
+    this.catchUpEchoes.splice(index, 1);
+    return true;
   }
 
   /** Sent with every message: the customer's token (contract) and the widget's language. */
@@ -527,20 +576,23 @@ export class ChatWidget {
     return metadata;
   }
 
-  receive(payload) {
+  /** Shows a bot or agent message (`extra`: fields kept with it); returns it, or null. */
+  receive(payload, extra = null) {
     const entry = entryFromPayload(payload);
-    if (!entry) return;
+    if (!entry) return null;
     if (entry.kind === "language") {
       this.setLanguage(entry.language);
-      return;
+      return null;
     }
     this.hideTyping();
-    this.append(entry);
+    if (!extra && this.isCatchUpEcho(entry)) return null;
+    const message = this.append(extra ? { ...entry, ...extra } : entry);
     if (!this.isOpen || document.hidden) {
       this.unread += 1;
       this.sync();
       this.updateLauncher();
     }
+    return message;
   }
 
   sent(localId) {
