@@ -54,7 +54,9 @@ class RouteGroup:
 
 
 def _group(name: str, methods: frozenset[str], path: str, *callers: Caller) -> RouteGroup:
-    return RouteGroup(name, methods, re.compile(path), frozenset(callers))
+    # DOTALL: a decoded path may hold a newline (%0A), and "." must still match it, or such a
+    # path would fall through every group, the operator's included
+    return RouteGroup(name, methods, re.compile(path, re.DOTALL), frozenset(callers))
 
 
 # The first matching group decides. The last one catches every other path, so a route added

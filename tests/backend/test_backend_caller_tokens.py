@@ -182,3 +182,14 @@ def test_one_token_for_two_callers_is_refused(tmp_path):
     settings = make_settings(f"sqlite:///{tmp_path / 'b.db'}", desk_token=TOKEN)
     with pytest.raises(ValueError, match="its own token"):
         create_app(settings)
+
+
+def test_a_path_with_a_newline_still_finds_its_route_group():
+    from backend.core.access import Caller, allowed_callers
+
+    # %0A decodes to a newline: the operator may still make the request (it then 404s), and the
+    # customer API still knows a customer's own path
+    assert Caller.ADMIN in allowed_callers("GET", "/v1/customers//\n/transactions")
+    assert allowed_callers("GET", "/v1/customers/u1\n/transactions") == frozenset(
+        {Caller.ACTIONS, Caller.ADMIN}
+    )
