@@ -202,7 +202,7 @@ def test_the_rasa_servers_secrets_follow_its_command_line_and_credentials(tmp_pa
     from addons.rasa_launcher import server_secrets  # imports Rasa: only for this test
 
     env = production_env(tmp_path)
-    run = ["run", "--enable-api", "--auth-token", env["RASA_TOKEN"]]
+    run = ["run", "--enable-api", f"--auth-token={env['RASA_TOKEN']}"]
     names, values = server_secrets([*run, "--credentials", str(ROOT / "credentials.yml")], env)
     assert production.problems(names, values) == []
     # the token that guards the HTTP API is the one on the command line
@@ -336,6 +336,7 @@ def test_rasa_server_refuses_a_development_secret_before_loading_anything(tmp_pa
 
 def test_rasa_server_passes_the_check_with_production_secrets(tmp_path: Path):
     env = production_env(tmp_path)
-    command = [*RASA_SERVER, "run", "--enable-api", "--auth-token", env["RASA_TOKEN"], "--help"]
+    # "=": a generated secret may start with "-", which argparse would take for an option
+    command = [*RASA_SERVER, "run", "--enable-api", f"--auth-token={env['RASA_TOKEN']}", "--help"]
     status, output = refusal(command, env, timeout=120)  # Rasa's imports take seconds
     assert status == 0 and "--enable-api" in output, output
