@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
-from typing import Optional
 
 from backend.core.clock import CHINA_TZ
 from backend.core.settings import Settings
@@ -87,9 +85,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run one command; exit status 0 on success, 1 on a domain error, 2 on bad usage."""
-    return entrypoints.run_command(build_parser(), argv)
+main = entrypoints.command_line(build_parser)
 
 
 if __name__ == "__main__":

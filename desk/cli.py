@@ -19,8 +19,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
-from collections.abc import Sequence
-from typing import Optional
 
 from desk.core.settings import Settings
 from desk.db import MIGRATIONS
@@ -150,9 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Run one command; exit status 0 on success, 1 on a refused request, 2 on bad input."""
-    return entrypoints.run_command(build_parser(), argv)
+main = entrypoints.command_line(build_parser)
 
 
 if __name__ == "__main__":

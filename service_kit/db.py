@@ -22,6 +22,7 @@ from typing import Any, Optional
 
 from sqlalchemy import create_engine, event, select
 from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool, StaticPool
 
@@ -218,6 +219,22 @@ class Database:
     def dispose(self) -> None:
         """Close every pooled connection."""
         self.engine.dispose()
+
+
+def try_insert(session: Session, row: Any) -> bool:
+    """Insert ``row`` now, in a savepoint: True when it was written, False (and the row
+    discarded, the rest of the transaction intact) when the database refused it.
+
+    For rows whose uniqueness the database enforces (an idempotency key, one open ticket per
+    conversation): two concurrent requests may both have found no such row, and the one that
+    loses must learn it here and read the winner's row, not fail its whole transaction.
+    """
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True
 
 
 def lock_one(session: Session, model: type, **criteria: Any) -> Optional[Any]:

@@ -105,3 +105,15 @@ def run_command(parser: argparse.ArgumentParser, argv: Optional[Sequence[str]] =
         print(f"error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+def command_line(
+    build_parser: Callable[[], argparse.ArgumentParser],
+) -> Callable[[Optional[Sequence[str]]], int]:
+    """The ``main(argv=None) -> int`` of a service's CLI module: parse ``argv`` (the process's
+    arguments by default) with a fresh parser and run the command (``run_command``)."""
+
+    def main(argv: Optional[Sequence[str]] = None) -> int:
+        return run_command(build_parser(), argv)
+
+    return main

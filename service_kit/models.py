@@ -7,9 +7,9 @@ their tables and migrations stay apart.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Optional
+from typing import Any, Optional, TypeVar
 
-from sqlalchemy import CheckConstraint, DateTime, MetaData
+from sqlalchemy import CheckConstraint, DateTime, MetaData, inspect
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
@@ -63,3 +63,22 @@ def one_of(column: str, enum: type[StrEnum]) -> CheckConstraint:
     """A CHECK constraint, named after the column, limiting it to the values of ``enum``."""
     quoted = ", ".join(f"'{member.value}'" for member in enum)
     return CheckConstraint(f"{column} IN ({quoted})", name=column)
+
+
+Row = TypeVar("Row")
+
+
+def new_row(table: type[Row], request: Any, **values: Any) -> Row:
+    """A new row of ``table`` (a mapped class) for a validated ``request`` (a pydantic model).
+
+    The columns named in ``values`` take those values; every other column the request has a
+    field of takes that field as it is. The caller then names only what it computes or
+    normalises, and the fields copied verbatim from the request are plain to see.
+    """
+    columns = inspect(table).column_attrs.keys()
+    copied = {
+        name: getattr(request, name)
+        for name in request.__fields__
+        if name in columns and name not in values
+    }
+    return table(**copied, **values)

@@ -3,7 +3,8 @@ free-text checks."""
 
 from __future__ import annotations
 
-from typing import Any, Optional
+import dataclasses
+from typing import Any, Optional, TypeVar
 
 from pydantic import BaseModel, constr
 
@@ -34,6 +35,29 @@ class ResponseModel(BaseModel):
 
     class Config:
         orm_mode = True
+
+
+Shape = TypeVar("Shape")
+
+
+def from_attributes(shape: type[Shape], source: Any, **derived: Any) -> Shape:
+    """``shape`` (a response model or a dataclass) built from ``source``, most often a table row.
+
+    Each field not in ``derived`` takes the source's attribute of the same name (a field the
+    source has no attribute for keeps the shape's default), so a view names only what it
+    computes, masks or renames, and a column added to both the table and the shape needs no code
+    here.
+    """
+    if dataclasses.is_dataclass(shape):
+        names = [field.name for field in dataclasses.fields(shape)]
+    else:
+        names = list(shape.__fields__)  # type: ignore[attr-defined]
+    copied = {
+        name: getattr(source, name)
+        for name in names
+        if name not in derived and hasattr(source, name)
+    }
+    return shape(**copied, **derived)
 
 
 class ErrorOut(BaseModel):

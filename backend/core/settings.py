@@ -8,6 +8,7 @@ from typing import ClassVar, Optional
 
 from pydantic import Field, validator
 
+from service_kit.policy import POLICY
 from service_kit.production import Secret
 from service_kit.settings import ServiceSettings
 
@@ -37,22 +38,25 @@ class Settings(ServiceSettings):
     secret_key: str = Field(DEV_SECRET_KEY, min_length=16)
     reset_page_url: str = "http://127.0.0.1:8100/security/reset"
 
+    # The defaults below are eepay's published policy (service_kit/policy.yml), which the bot's
+    # answers state too; the environment overrides them only for tests and drills.
+
     # Verification codes (password reset / unlock).
-    code_ttl_seconds: int = Field(600, ge=30)
-    code_max_attempts: int = Field(5, ge=1)
-    code_min_interval_seconds: int = Field(60, ge=0)
-    code_daily_limit: int = Field(10, ge=1)
-    reset_token_ttl_seconds: int = Field(900, ge=60)
+    code_ttl_seconds: int = Field(POLICY.verification.code_valid_minutes * 60, ge=30)
+    code_max_attempts: int = Field(POLICY.verification.code_max_attempts, ge=1)
+    code_min_interval_seconds: int = Field(POLICY.verification.code_resend_seconds, ge=0)
+    code_daily_limit: int = Field(POLICY.verification.codes_per_day, ge=1)
+    reset_token_ttl_seconds: int = Field(POLICY.verification.reset_link_valid_minutes * 60, ge=60)
 
     # Login lock.
-    login_max_failures: int = Field(5, ge=1)
+    login_max_failures: int = Field(POLICY.login.max_failed_attempts, ge=1)
 
     # Refund review: the platform promises a decision within this many working days.
-    refund_review_working_days: int = Field(3, ge=0)
+    refund_review_working_days: int = Field(POLICY.refunds.review_working_days, ge=0)
 
     # Duplicate-charge detection: same payee and amount within this many minutes.
-    duplicate_window_minutes: int = Field(10, ge=1)
-    duplicate_lookback_days: int = Field(30, ge=1)
+    duplicate_window_minutes: int = Field(POLICY.disputes.duplicate_window_minutes, ge=1)
+    duplicate_lookback_days: int = Field(POLICY.disputes.duplicate_lookback_days, ge=1)
 
     # Start-up behaviour of `python -m backend`.
     seed_demo_on_start: bool = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.db import lock_one
@@ -20,6 +19,7 @@ from backend.schemas.customer import (
 )
 from backend.services.context import ServiceContext
 from backend.services.views import customer_view, payment_method_view
+from service_kit.db import try_insert
 from service_kit.errors import ConflictError, NotFoundError
 from service_kit.passwords import verify_password_hash
 
@@ -164,10 +164,7 @@ def bind_wechat(
                     )
                 return _binding_view(existing), False
             binding = WeChatBinding(openid=openid, customer_id=customer_id, created_at=now)
-            try:
-                with session.begin_nested():
-                    session.add(binding)
-            except IntegrityError:
+            if not try_insert(session, binding):
                 continue  # bound concurrently: read it again in a fresh transaction
             return _binding_view(binding), True
     raise ConflictError("The binding changed concurrently; retry.", code="CONCURRENT_UPDATE")

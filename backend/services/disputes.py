@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend.core.errors import NotEligibleError
@@ -18,6 +17,7 @@ from backend.services.customers import freeze_methods, load_customer
 from backend.services.ids import new_dispute_id
 from backend.services.transactions import find_duplicate_groups, load_transaction
 from backend.services.views import dispute_view
+from service_kit.db import try_insert
 from service_kit.errors import ConflictError, NotFoundError
 
 OPEN_STATUSES = (DisputeStatus.OPEN.value, DisputeStatus.INVESTIGATING.value)
@@ -120,10 +120,7 @@ def open_dispute(
                 created_at=now,
                 updated_at=now,
             )
-            try:
-                with session.begin_nested():
-                    session.add(dispute)
-            except IntegrityError:
+            if not try_insert(session, dispute):
                 existing = _by_key(session, customer_id, idempotency_key)
                 if existing is not None:
                     view = _replay(existing, request_fingerprint)

@@ -5,7 +5,9 @@ from __future__ import annotations
 import unicodedata
 from typing import Optional
 
-MIN_LENGTH = 8
+from service_kit.policy import POLICY
+
+MIN_LENGTH = POLICY.passwords.login_min_length
 MAX_LENGTH = 64
 
 # The most common leaked passwords in Chinese and global breach lists (lower-cased).

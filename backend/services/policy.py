@@ -1,4 +1,8 @@
-"""eepay's published policies as code: refund eligibility, review time and arrival windows."""
+"""eepay's published policies as code: refund eligibility, review time and arrival windows.
+
+The figures come from ``service_kit/policy.yml`` (the one place the bot's answers are checked
+against); this module applies them.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +11,16 @@ from datetime import datetime, timedelta
 from typing import Optional
 
 from backend.core.clock import CHINA_TZ
-from backend.models.enums import MethodType, TransactionStatus, TransactionType
+from backend.models.enums import TransactionStatus, TransactionType
+from service_kit.policy import POLICY
 
 # Merchant categories whose goods cannot be returned (the customer terms, section "退款").
-NON_REFUNDABLE_CATEGORIES = frozenset({"virtual_goods"})
+NON_REFUNDABLE_CATEGORIES = POLICY.refunds.non_refundable_categories
 
-# Working days from approval until the money arrives, by original payment method.
-ARRIVAL_WORKING_DAYS: dict[str, tuple[int, int]] = {
-    MethodType.BALANCE.value: (0, 0),
-    MethodType.DEBIT_CARD.value: (1, 3),
-    MethodType.CREDIT_CARD.value: (3, 7),
-}
+# Working days from approval until the money arrives, by original payment method; a method the
+# policy does not name gets the slowest window rather than a promise too early.
+ARRIVAL_WORKING_DAYS = POLICY.refunds.arrival_working_days
+SLOWEST_ARRIVAL = max(ARRIVAL_WORKING_DAYS.values(), key=lambda window: window[1])
 
 REFUNDABLE_STATUSES = (TransactionStatus.SUCCESS.value, TransactionStatus.PARTIALLY_REFUNDED.value)
 
@@ -40,7 +43,7 @@ def add_working_days(moment: datetime, days: int) -> datetime:
 
 def arrival_window(method_type: str, start: datetime) -> tuple[datetime, datetime]:
     """Earliest and latest arrival of refunded money that leaves eepay at ``start``."""
-    earliest, latest = ARRIVAL_WORKING_DAYS.get(method_type, (3, 7))
+    earliest, latest = ARRIVAL_WORKING_DAYS.get(method_type, SLOWEST_ARRIVAL)
     return add_working_days(start, earliest), add_working_days(start, latest)
 
 

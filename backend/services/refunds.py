@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from backend.core.errors import NotEligibleError
@@ -27,7 +27,9 @@ from backend.services.ids import new_refund_id
 from backend.services.policy import Eligibility, arrival_window, refund_eligibility
 from backend.services.transactions import in_progress_amounts, load_transaction
 from backend.services.views import method_summary, refund_view, review_due
+from service_kit.db import try_insert
 from service_kit.errors import ConflictError, InvalidRequestError, NotFoundError
+from service_kit.schemas import from_attributes
 
 # The review lifecycle: each status and the statuses an admin may move it to.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
@@ -75,18 +77,14 @@ def check_eligibility(
         earliest, latest = (
             arrival_window(transaction.payment_method.type, due) if due else (None, None)
         )
-        return RefundEligibilityOut(
+        # The rules' verdict, the transaction's amounts, deadline and category, and these:
+        return from_attributes(
+            RefundEligibilityOut,
+            transaction,
+            **asdict(result),
             transaction_id=transaction.id,
-            eligible=result.eligible,
-            reason_code=result.reason_code,
-            reason=result.reason,
-            amount_fen=transaction.amount_fen,
-            refunded_fen=transaction.refunded_fen,
             refund_in_progress_fen=in_progress,
-            refundable_fen=result.refundable_fen,
             requested_fen=amount_fen,
-            refund_deadline_at=transaction.refund_deadline_at,
-            merchant_category=transaction.merchant_category,
             payment_method=method_summary(transaction.payment_method),
             review_due_at=due,
             expected_arrival_earliest=earliest,
@@ -158,10 +156,7 @@ def submit_refund(
                 review_due_at=review_due(now, ctx.settings),
                 updated_at=now,
             )
-            try:
-                with session.begin_nested():
-                    session.add(refund)
-            except IntegrityError:
+            if not try_insert(session, refund):
                 existing = _find_by_key(session, customer_id, idempotency_key)
                 if existing is not None:
                     return _replay(existing, request_fingerprint, now), False

@@ -1,4 +1,8 @@
-"""Turn table rows into API shapes, with the values derived from the clock and the policies."""
+"""Turn table rows into API shapes, with the values derived from the clock and the policies.
+
+Each view names only what it computes, masks or nests; the other fields are the row's columns of
+the same names (``service_kit.schemas.from_attributes``).
+"""
 
 from __future__ import annotations
 
@@ -21,27 +25,21 @@ from backend.schemas.dispute import DisputeOut
 from backend.schemas.refund import RefundOut
 from backend.schemas.transaction import MethodSummary, TransactionOut
 from backend.services.policy import add_working_days, arrival_window
+from service_kit.schemas import from_attributes
 
 
 def customer_view(customer: Customer, settings: Settings) -> CustomerOut:
     """A customer with masked contact details and their login-lock position."""
     locked = customer.status == CustomerStatus.LOCKED.value
-    return CustomerOut(
-        id=customer.id,
-        name=customer.name,
+    return from_attributes(
+        CustomerOut,
+        customer,
         phone_masked=mask_phone(customer.phone),
         email_masked=mask_email(customer.email) if customer.email else None,
-        language=customer.language,
-        status=customer.status,
-        lock_reason=customer.lock_reason,
-        locked_at=customer.locked_at,
-        failed_login_count=customer.failed_login_count,
         login_attempts_remaining=0
         if customer.status != CustomerStatus.ACTIVE.value
         else max(0, settings.login_max_failures - customer.failed_login_count),
         can_self_unlock=locked and customer.lock_reason == LockReason.TOO_MANY_FAILED_LOGINS.value,
-        balance_fen=customer.balance_fen,
-        created_at=customer.created_at,
     )
 
 
@@ -55,51 +53,29 @@ def used_today(method: PaymentMethod, now: datetime) -> int:
 def payment_method_view(method: PaymentMethod, now: datetime) -> PaymentMethodOut:
     """A method with today's usage and what remains of its daily limit."""
     used = used_today(method, now)
-    return PaymentMethodOut(
-        id=method.id,
-        type=method.type,
-        bank=method.bank,
-        last4=method.last4,
-        status=method.status,
-        single_limit_fen=method.single_limit_fen,
-        daily_limit_fen=method.daily_limit_fen,
+    return from_attributes(
+        PaymentMethodOut,
+        method,
         used_today_fen=used,
         remaining_today_fen=max(0, method.daily_limit_fen - used),
         available_fen=method.customer.balance_fen
         if method.type == MethodType.BALANCE.value
         else None,
-        frozen_at=method.frozen_at,
-        frozen_reason=method.frozen_reason,
     )
 
 
 def method_summary(method: PaymentMethod) -> MethodSummary:
     """The identifying fields of a payment method."""
-    return MethodSummary(
-        id=method.id, type=method.type, bank=method.bank, last4=method.last4, status=method.status
-    )
+    return from_attributes(MethodSummary, method)
 
 
 def transaction_view(transaction: Transaction, in_progress_fen: int) -> TransactionOut:
     """A transaction with the amount of refunds still under way."""
-    return TransactionOut(
-        id=transaction.id,
-        customer_id=transaction.customer_id,
-        type=transaction.type,
-        payee=transaction.payee,
-        merchant_id=transaction.merchant_id,
-        merchant_category=transaction.merchant_category,
-        amount_fen=transaction.amount_fen,
-        currency=transaction.currency,
-        status=transaction.status,
-        failure_code=transaction.failure_code,
+    return from_attributes(
+        TransactionOut,
+        transaction,
         payment_method=method_summary(transaction.payment_method),
-        created_at=transaction.created_at,
-        updated_at=transaction.updated_at,
-        settles_by=transaction.settles_by,
-        refunded_fen=transaction.refunded_fen,
         refund_in_progress_fen=in_progress_fen,
-        refund_deadline_at=transaction.refund_deadline_at,
     )
 
 
@@ -136,25 +112,14 @@ def refund_view(refund: Refund, now: datetime) -> RefundOut:
     overdue = (in_review and now > refund.review_due_at) or (
         refund.status == RefundStatus.APPROVED.value and latest is not None and now > latest
     )
-    return RefundOut(
-        id=refund.id,
-        customer_id=refund.customer_id,
-        transaction_id=refund.transaction_id,
+    return from_attributes(
+        RefundOut,
+        refund,
         payee=refund.transaction.payee,
-        amount_fen=refund.amount_fen,
-        reason=refund.reason,
-        status=refund.status,
-        rejection_reason=refund.rejection_reason,
         payment_method=method_summary(method),
-        submitted_at=refund.submitted_at,
-        review_due_at=refund.review_due_at,
-        review_started_at=refund.review_started_at,
-        reviewed_at=refund.reviewed_at,
-        refunded_at=refund.refunded_at,
         expected_arrival_earliest=earliest,
         expected_arrival_latest=latest,
         overdue=overdue,
-        updated_at=refund.updated_at,
     )
 
 
@@ -166,17 +131,10 @@ def review_due(submitted_at: datetime, settings: Settings) -> datetime:
 def dispute_view(dispute: Dispute) -> DisputeOut:
     """A dispute case."""
     related = list(dispute.related_transaction_ids or [])
-    return DisputeOut(
-        id=dispute.id,
-        customer_id=dispute.customer_id,
-        transaction_id=dispute.transaction_id,
-        type=dispute.type,
-        status=dispute.status,
-        priority=dispute.priority,
-        description=dispute.description,
+    return from_attributes(
+        DisputeOut,
+        dispute,
         duplicate_detected=dispute.type == DisputeType.DUPLICATE_CHARGE.value and bool(related),
         related_transaction_ids=related,
         frozen_payment_method_ids=list(dispute.frozen_payment_method_ids or []),
-        created_at=dispute.created_at,
-        updated_at=dispute.updated_at,
     )

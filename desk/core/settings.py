@@ -9,6 +9,7 @@ from typing import ClassVar, Optional
 from pydantic import Field, validator
 
 from service_kit import production
+from service_kit.policy import POLICY
 from service_kit.settings import ServiceSettings
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +55,9 @@ class Settings(ServiceSettings):
 
     # Working hours of the human agents: ranges "HH:MM-HH:MM[,HH:MM-HH:MM]", ISO weekdays
     # ("1-7" every day, "1-5" Monday to Friday), in this time zone.
-    working_hours: str = "09:00-21:00"
-    working_days: str = "1-7"
+    # By default eepay's published hours (service_kit/policy.yml), which the bot states too.
+    working_hours: str = POLICY.contact.agent_hours
+    working_days: str = POLICY.contact.agent_days
     timezone: str = "Asia/Shanghai"
     # Estimated wait: average handling time of recent tickets, this default until there are
     # enough of them.

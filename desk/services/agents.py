@@ -23,6 +23,7 @@ from desk.models.enums import Role
 from desk.services import login_throttle
 from desk.services.context import ServiceContext
 from service_kit.passwords import MAX_PASSWORD_LENGTH, verify_password_hash
+from service_kit.schemas import from_attributes
 
 logger = logging.getLogger("desk.agents")
 
@@ -43,15 +44,7 @@ class AgentInfo:
 
 
 def _info(agent: Agent) -> AgentInfo:
-    return AgentInfo(
-        id=agent.id,
-        username=agent.username,
-        display_name=agent.display_name,
-        role=agent.role,
-        is_active=agent.is_active,
-        created_at=agent.created_at,
-        last_login_at=agent.last_login_at,
-    )
+    return from_attributes(AgentInfo, agent)
 
 
 def normalise_username(username: str) -> str:

@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.core.errors import InvalidRequestError
@@ -28,6 +27,8 @@ from desk.models import Rating
 from desk.schemas.analytics import RatingIn
 from desk.services.context import ServiceContext
 from service_kit.clock import as_utc
+from service_kit.db import try_insert
+from service_kit.models import new_row
 
 logger = logging.getLogger("desk.ratings")
 
@@ -57,24 +58,17 @@ def record(ctx: ServiceContext, data: RatingIn) -> tuple[int, bool]:
     with ctx.db.session(write=True) as session:
         first = _existing(session, data.conversation_id, session_key)
         if first is None:
-            rating = Rating(
-                conversation_id=data.conversation_id,
+            rating = new_row(
+                Rating,
+                data,
                 session_key=session_key,
-                channel=data.channel,
-                language=data.language,
-                human_involved=data.human_involved,
-                main_intent=data.main_intent,
-                score=data.score,
                 comment=comment,
                 rated_at=rated_at,
                 received_at=now,
             )
-            try:
-                with session.begin_nested():
-                    session.add(rating)
-                    session.flush()
+            if try_insert(session, rating):
                 created_id = rating.id
-            except IntegrityError:  # rated concurrently: the other one was first
+            else:  # rated concurrently: the other one was first
                 first = _existing(session, data.conversation_id, session_key)
     if first is not None:
         RATINGS_REPEATED.inc()

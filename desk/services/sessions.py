@@ -24,6 +24,7 @@ from desk.models.enums import SessionKind
 from desk.services import login_throttle
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.schemas import from_attributes
 from service_kit.security import new_token
 
 # How often "last used" is written back (not on every request).
@@ -56,13 +57,8 @@ def create_session(ctx: ServiceContext, agent_id: int, kind: SessionKind) -> tup
 
 
 def _principal(agent: Agent, row: AgentSession) -> Principal:
-    return Principal(
-        agent_id=agent.id,
-        username=agent.username,
-        display_name=agent.display_name,
-        role=agent.role,
-        session_id=row.id,
-        csrf_token=row.csrf_token,
+    return from_attributes(
+        Principal, agent, agent_id=agent.id, session_id=row.id, csrf_token=row.csrf_token
     )
 
 

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any, Optional
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from desk.clients.rasa import BACK_TO_BOT_ACTION, CLOSE_ACTION, RasaError
@@ -43,6 +42,9 @@ from desk.schemas.handoff import (
 from desk.services import customers, estimates, transcripts
 from desk.services.context import ServiceContext
 from desk.services.principal import Principal
+from service_kit.db import try_insert
+from service_kit.models import new_row
+from service_kit.schemas import from_attributes
 
 logger = logging.getLogger("desk.tickets")
 
@@ -53,23 +55,13 @@ logger = logging.getLogger("desk.tickets")
 def _agent_ref(agent: Optional[Agent]) -> Optional[AgentRef]:
     if agent is None:
         return None
-    return AgentRef(username=agent.username, display_name=agent.display_name)
+    return from_attributes(AgentRef, agent)
 
 
 def ticket_out(ticket: Ticket, agent: Optional[Agent]) -> HandoffOut:
     """The API view of a ticket."""
-    return HandoffOut(
-        id=ticket.id,
-        conversation_id=ticket.conversation_id,
-        channel=ticket.channel,
-        reason=ticket.reason,
-        priority=ticket.priority,
-        status=ticket.status,
-        created_at=ticket.created_at,
-        summary=ticket.summary or {},
-        customer_id=ticket.customer_id,
-        assigned_to=_agent_ref(agent),
-        resolution=ticket.resolution,
+    return from_attributes(
+        HandoffOut, ticket, summary=ticket.summary or {}, assigned_to=_agent_ref(agent)
     )
 
 
@@ -269,12 +261,9 @@ def _arrive(ctx: ServiceContext, data: HandoffIn) -> _Arrival:
                 )
                 created = False
             else:
-                ticket = Ticket(
-                    conversation_id=data.conversation_id,
-                    channel=data.channel,
-                    customer_id=data.customer_id,
-                    language=data.language,
-                    reason=data.reason,
+                ticket = new_row(
+                    Ticket,
+                    data,
                     reasons=[data.reason],
                     priority=data.priority.value,
                     priority_rank=rank,
@@ -286,11 +275,7 @@ def _arrive(ctx: ServiceContext, data: HandoffIn) -> _Arrival:
                     created_at=now,
                     updated_at=now,
                 )
-                try:
-                    with session.begin_nested():
-                        session.add(ticket)
-                        session.flush()
-                except IntegrityError:
+                if not try_insert(session, ticket):
                     continue  # opened concurrently: read it in a fresh transaction
                 _event(
                     session,
@@ -328,12 +313,10 @@ def create_handoff(ctx: ServiceContext, data: HandoffIn) -> HandoffAccepted:
             "position": wait.position,
         },
     )
-    return HandoffAccepted(
+    return from_attributes(
+        HandoffAccepted,
+        wait,
         id=arrival.ticket_id,
-        position=wait.position,
-        estimated_wait_minutes=wait.estimated_wait_minutes,
-        within_hours=wait.within_hours,
-        next_open_at=wait.next_open_at,
         status=arrival.status,
         created=arrival.created,
     )
