@@ -149,12 +149,13 @@ validate: $(VENV)/.installed
 
 # After the suite, the tests that start a Rasa server run again on Rasa's own code: the product
 # must work with the speed patches of addons/serving off, only slower (docs/upgrading-rasa.md).
+# The conversation suite (tests/conversations, ~3 min) runs once, patched, to keep the budget.
 .PHONY: test
 test: $(VENV)/.installed $(MODEL) $(WEB_DEPS) $(DESK_DEPS) browser-deps system-deps
 	$(MAKE) lint
 	$(MAKE) validate
 	$(VENV)/bin/pytest --junitxml=results/pytest.xml
-	RASA_PATCHES=off $(VENV)/bin/pytest -m "e2e and not browser" \
+	RASA_PATCHES=off $(VENV)/bin/pytest -m "e2e and not browser and not conversations" \
 		--junitxml=results/pytest-unpatched.xml
 	$(RASA) test core --model $(MODEL) --stories tests/stories \
 		--fail-on-prediction-errors --out results/core

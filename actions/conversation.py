@@ -46,10 +46,10 @@ class ActionHandleComplaint(Action):
 
 
 class ActionResolutionConfirmed(Action):
-    """The customer says the advice solved it."""
+    """The customer says the advice solved it, or thanks for it."""
 
     def name(self) -> str:
-        """Runs after a yes to "did that solve it?"."""
+        """Runs after a yes or a thanks to "did that solve it?"."""
         return "action_resolution_confirmed"
 
     async def run(

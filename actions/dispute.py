@@ -3,10 +3,15 @@
 * Unauthorized use is urgent: the bot offers to freeze every payment method at once (and does
   it the moment the customer agrees), opens an ``unauthorized`` case and hands off with the
   highest priority.
-* A double charge is looked up in the data (same payee and amount within minutes); when found,
-  a ``duplicate_charge`` case is opened for the extra charge without asking anything.
+* A double charge the customer reports (扣了两次) is looked up in the data (same payee and
+  amount within minutes); when the pair found is the one they named (or the only one), a
+  ``duplicate_charge`` case is opened for the extra charge. A pair they did not report is never
+  filed: ``订酒店的钱扣了没有`` is about the hotel payment, not two rides of another merchant.
+* A payment the customer describes that is still processing or failed gets its state (nothing
+  was taken twice), like the payment-failure flow says it.
 * Other disputes (wrong amount, merchant problems) open a case for the payment the customer
-  picks and explain the next steps.
+  picks, or names and then confirms (actions/resolver.py reads the description), and explain
+  the next steps.
 
 ``dispute_form`` collects what is missing: the kind of dispute, the freeze decision
 (unauthorized only) and the payment. It goes on only while each message carries the token of
@@ -16,15 +21,17 @@ the customer who opened it: a tokenless "yes" freezes nothing (``AccountFormVali
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import correction, is_cancel, yes_or_no
 from actions.clients.payment_backend import (
     BackendClient,
     Conflict,
@@ -37,7 +44,24 @@ from actions.common import AccountAction, AccountFormValidation, Events, entity_
 from actions.formatting import method_label, yuan
 from actions.i18n import language_of, text
 from actions.identity import flow_customer_id
-from actions.payment_failed import transaction_button
+from actions.payment_failed import diagnose
+from actions.resolver import Resolution, is_transaction_id, normalise
+from actions.transaction_choice import (
+    CHOICES_FLOW_SLOT,
+    CHOICES_SLOT,
+    MAX_CHOICES,
+    answer_text,
+    ask_to_confirm,
+    choice_buttons,
+    chosen_from_list,
+    find_by_ids,
+    payment_button,
+    payment_from_answer,
+    picked_transaction_id,
+    reset_choices,
+    say_identified,
+    understand,
+)
 
 UNAUTHORIZED = "unauthorized"
 DUPLICATE = "duplicate_charge"
@@ -50,6 +74,7 @@ FORM_SLOTS = (
     "dispute_freeze_confirmed",
     "dispute_request_id",
     "dispute_cancelled",
+    CHOICES_SLOT,
 )
 
 # Phrases that tell the kind of dispute, Chinese and English, checked in this order
@@ -62,8 +87,8 @@ KEYWORDS = (
         "never bought", "someone used",
     )),
     (DUPLICATE, (
-        "两次", "2次", "二次", "重复", "两笔", "扣了两", "多扣了一笔", "twice", "double",
-        "duplicate", "two times", "2 times",
+        "两次", "2次", "二次", "两回", "2回", "重复", "两笔", "扣了两", "扣了我两", "扣我两",
+        "多扣了一笔", "多扣了一次", "twice", "double", "duplicate", "two times", "2 times",
     )),
     (WRONG_AMOUNT, (
         "金额不对", "多扣", "扣多", "金额错", "不是这个数", "多收", "扣了我", "应该是",
@@ -71,7 +96,8 @@ KEYWORDS = (
     )),
     (MERCHANT, (
         "商家", "没收到货", "没发货", "店家", "卖家", "说没收到", "还让我再付", "merchant",
-        "seller", "shop", "store", "never arrived", "not received", "didn't receive",
+        "seller", "shop", "store", "restaurant", "never arrived", "not received",
+        "didn't receive", "never got", "never received",
     )),
 )  # fmt: skip
 # the four choices the customer is offered, as button payloads
@@ -80,12 +106,29 @@ CANCEL_PHRASES = ("算了", "不用了", "取消", "不处理了", "cancel", "ne
 
 
 def classify(message: str) -> str | None:
-    """The kind of dispute a message describes, if it says."""
-    lowered = message.lower()
+    """The kind of dispute a message describes, if it says (in either Chinese script)."""
+    lowered = normalise(message)
     for dispute_type, words in KEYWORDS:
         if any(word in lowered for word in words):
             return dispute_type
     return None
+
+
+_NO_FREEZE = re.compile(
+    r"(?:不|别|先不|不用|不要|无需|没必要)\s*(?:要|用)?\s*冻|(?:don'?t|do not|no)\s+freeze"
+)
+_FREEZE = re.compile(r"冻结|冻上|冻住|freeze")
+
+
+def freeze_answer(message: str) -> Optional[bool]:
+    """Whether a message says yes or no to freezing; None when it says neither."""
+    plain = normalise(message)
+    if _NO_FREEZE.search(plain):
+        return False
+    said = yes_or_no(message)
+    if said is not None:
+        return said
+    return True if _FREEZE.search(plain) else None
 
 
 def extra_charge(group: DuplicateGroup) -> str:
@@ -99,7 +142,7 @@ def request_key(tracker: Tracker, *parts: str) -> str:
 
 
 class ActionStartDispute(AccountAction):
-    """Detects duplicates from the data, or opens dispute_form for what is missing."""
+    """Opens a duplicate-charge case the customer described, or dispute_form for the rest."""
 
     general_response = "utter_transaction_dispute_guide"
     checked_data = "checked.transactions"
@@ -116,29 +159,100 @@ class ActionStartDispute(AccountAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> Events:
-        """Duplicate found → case opened now; otherwise the form."""
-        message = (tracker.latest_message or {}).get("text") or ""
-        dispute_type = classify(message)
-        transaction_id = entity_value(tracker, "transaction_id")
+        """A double charge the customer reported → its case now; a payment of theirs that is
+        still processing or failed → its state (nothing was taken twice); otherwise the form,
+        with the payment they named to confirm. Nothing is filed for a payment they did not
+        name or pick."""
+        language = language_of(tracker)
+        dispute_type = classify((tracker.latest_message or {}).get("text") or "")
         request_id = uuid.uuid4().hex
-        if dispute_type in (DUPLICATE, None):
-            found = await backend.find_duplicate_charges(customer_id, transaction_id)
-            if found.items:
-                group = found.items[0]
+        picked = picked_transaction_id(tracker, self.name(), "dispute_form")
+        resolution = Resolution(named=False)
+        if not picked:
+            _clues, resolution, _payments = await understand(backend, customer_id, tracker)
+        if dispute_type == DUPLICATE:
+            groups = await self._duplicates(customer_id, backend, picked, resolution)
+            if groups and (picked or resolution.named or len(groups) == 1):
+                # the customer said "charged twice" about these payments: that is the case
                 return await self._open_duplicate(
-                    customer_id, backend, dispatcher, tracker, group, request_id
+                    customer_id, backend, dispatcher, tracker, groups[0], request_id
                 )
-            if dispute_type == DUPLICATE:
+            if not groups:
                 dispatcher.utter_message(response="utter_no_duplicate_found")
+            else:  # several pairs and nothing says which: the form offers the extra charges
+                return self._form(request_id, DUPLICATE, [extra_charge(g) for g in groups])
+        named = resolution.one
+        if picked and named is None:
+            try:
+                named = await backend.get_transaction(customer_id, str(picked).upper())
+            except NotFound:
+                dispatcher.utter_message(
+                    response="utter_transaction_not_found", transaction_id=picked
+                )
+                return self._form(request_id, dispute_type, [])
+        if (
+            named is not None
+            and named.status in ("pending", "failed")
+            and dispute_type
+            in (
+                None,
+                DUPLICATE,
+            )
+        ):
+            # 订酒店的钱扣了没有 / 酒店那笔是不是扣了两次: the answer is that payment's state
+            return [
+                SlotSet("flow_next", None),
+                *reset_choices(),
+                *await diagnose(named, customer_id, backend, dispatcher, language),
+            ]
         if dispute_type == UNAUTHORIZED:
             dispatcher.utter_message(response="utter_unauthorized_urgent")
+        if picked and named is not None:
+            return self._form(request_id, dispute_type, [], transaction_id=named.id)
+        if resolution.named and not resolution.matches:
+            dispatcher.utter_message(response="utter_no_matching_payment")
+        if resolution.one and dispute_type is None:
+            # the kind of problem is asked first: say at once which payment was understood
+            say_identified(dispatcher, resolution.one, language)
+        # one match is confirmed before anything is filed; several are offered
+        return self._form(request_id, dispute_type, [t.id for t in resolution.matches])
+
+    @staticmethod
+    def _form(
+        request_id: str,
+        dispute_type: Optional[str],
+        choices: list[str],
+        transaction_id: Optional[str] = None,
+    ) -> Events:
         return [
             *[SlotSet(slot, None) for slot in FORM_SLOTS],
             SlotSet("dispute_request_id", request_id),
             SlotSet("dispute_type", dispute_type),
             SlotSet("dispute_transaction_id", transaction_id),
+            SlotSet(CHOICES_SLOT, choices[:MAX_CHOICES] or None),
+            SlotSet(CHOICES_FLOW_SLOT, None),
             SlotSet("flow_next", "dispute_form"),
         ]
+
+    @staticmethod
+    async def _duplicates(
+        customer_id: str,
+        backend: BackendClient,
+        picked: Optional[str],
+        resolution: Resolution,
+    ) -> list[DuplicateGroup]:
+        """The duplicate groups the customer can mean: those with a payment they named."""
+        try:
+            found = await backend.find_duplicate_charges(
+                customer_id, str(picked).upper() if picked else None
+            )
+        except NotFound:
+            return []
+        groups = list(found.items)
+        if resolution.named:
+            named = {t.id for t in resolution.matches}
+            groups = [g for g in groups if named.intersection(g.transaction_ids)]
+        return groups
 
     async def _open_duplicate(
         self,
@@ -196,7 +310,8 @@ class ActionAskDisputeType(Action):
 
 
 class ActionAskDisputeTransactionId(Action):
-    """Asks which payment, offering the customer's recent successful payments."""
+    """Asks which payment: confirms the one the customer described, offers the ones that fit,
+    or their recent successful payments."""
 
     def name(self) -> str:
         """Called by dispute_form to ask for dispute_transaction_id."""
@@ -205,21 +320,33 @@ class ActionAskDisputeTransactionId(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        """One button per recent payment."""
+        """One payment to confirm, or one button per payment; remembers what was offered."""
         customer_id = flow_customer_id(tracker)
-        buttons = []
-        if customer_id:
-            with conversation(tracker.sender_id):
-                page = await get_backend_client().list_transactions(
-                    customer_id,
-                    status=["success", "partially_refunded"],
-                    since=datetime.now(timezone.utc) - LOOKBACK,
-                    limit=5,
-                )
-            language = language_of(tracker)
-            buttons = [transaction_button(t, language, intent="inform") for t in page.items]
+        if not customer_id:
+            dispatcher.utter_message(response="utter_ask_dispute_transaction_id", buttons=[])
+            return []
+        language = language_of(tracker)
+        offered = tracker.get_slot(CHOICES_SLOT) or []
+        backend = get_backend_client()
+        with conversation(tracker.sender_id):
+            if len(offered) == 1:
+                found = await find_by_ids(backend, customer_id, offered)
+                if found:
+                    ask_to_confirm(dispatcher, found[0], language)
+                    return []
+            if offered:
+                buttons = await choice_buttons(backend, customer_id, offered, language, "inform")
+                dispatcher.utter_message(response="utter_which_of_these", buttons=buttons)
+                return []
+            page = await backend.list_transactions(
+                customer_id,
+                status=["success", "partially_refunded"],
+                since=datetime.now(timezone.utc) - LOOKBACK,
+                limit=MAX_CHOICES,
+            )
+        buttons = [payment_button(t, language, "inform") for t in page.items]
         dispatcher.utter_message(response="utter_ask_dispute_transaction_id", buttons=buttons)
-        return []
+        return [SlotSet(CHOICES_SLOT, [t.id for t in page.items] or None)]
 
 
 class ValidateDisputeForm(AccountFormValidation):
@@ -263,6 +390,20 @@ class ValidateDisputeForm(AccountFormValidation):
             dispatcher.utter_message(response="utter_dispute_type_unclear")
         return {"dispute_type": dispute_type}
 
+    async def extract_dispute_freeze_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "freeze your payment methods now?" in the customer's words (不冻结,
+        先不用冻结, 赶紧冻结), whatever intent they were given; a button's affirm / deny and
+        the plain yes / no the classifier catches come through the slot's own mappings."""
+        if tracker.get_slot("requested_slot") != "dispute_freeze_confirmed":
+            return {}
+        message = (tracker.latest_message or {}).get("text") or ""
+        if message.startswith("/"):
+            return {}
+        answer = freeze_answer(message)
+        return {} if answer is None else {"dispute_freeze_confirmed": answer}
+
     async def validate_dispute_freeze_confirmed(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
@@ -290,23 +431,68 @@ class ValidateDisputeForm(AccountFormValidation):
         dispatcher.utter_message(response="utter_methods_frozen", methods=names)
         return {"dispute_freeze_confirmed": True}
 
+    async def extract_dispute_transaction_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The answer to "which payment?" / "is it this one?", whatever intent it was given
+        (对, 不是, 算了, 第二个, 京东那笔, an id); validation reads it. Only the asked slot is
+        set here: rasa-sdk drops the other slots an extraction sets."""
+        if tracker.get_slot("requested_slot") != "dispute_transaction_id" or entity_value(
+            tracker, "transaction_id"
+        ):
+            return {}
+        message = tracker.latest_message or {}
+        text = (message.get("text") or "").strip()
+        intent = (message.get("intent") or {}).get("name")
+        if text.startswith("/"):  # the yes / no buttons of "is it this one?"
+            answer = {"affirm": "yes", "deny": "no"}.get(intent or "")
+        elif intent == "deny":
+            answer = text  # a no of any wording: validation decides what it drops
+        else:
+            answer = answer_text(tracker, "transaction_dispute")
+        return {} if answer is None else {"dispute_transaction_id": answer}
+
     async def validate_dispute_transaction_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
-        """A payment of this customer."""
+        """A payment of this customer that they gave by id, picked, or confirmed; one they only
+        described is named back to confirm first. 对 confirms the one payment offered, 不是
+        shows the others instead, 算了 (or a no to a whole list) drops the dispute."""
         customer_id = flow_customer_id(tracker)
-        transaction_id = str(value or "").strip().upper()
-        if not customer_id or not transaction_id:
+        answer = str(value or "").strip()
+        if not customer_id or not answer:
             return {"dispute_transaction_id": None}
-        try:
-            with conversation(tracker.sender_id):
-                await get_backend_client().get_transaction(customer_id, transaction_id)
-        except NotFound:
-            dispatcher.utter_message(
-                response="utter_transaction_not_found", transaction_id=transaction_id
+        offered = tracker.get_slot(CHOICES_SLOT) or []
+        said = yes_or_no(answer)
+        if is_cancel(answer) and not is_transaction_id(answer):
+            return {"dispute_transaction_id": None, "dispute_cancelled": True}
+        if said is True:
+            if len(offered) != 1:  # a yes to a list says nothing: the question again
+                return {"dispute_transaction_id": None}
+            return {"dispute_transaction_id": offered[0], CHOICES_SLOT: None}
+        denied = ((tracker.latest_message or {}).get("intent") or {}).get("name") == "deny"
+        if (said is False or denied) and not correction(answer):
+            if len(offered) == 1:  # not that one: the question shows their recent payments
+                return {"dispute_transaction_id": None, CHOICES_SLOT: None}
+            return {"dispute_transaction_id": None, "dispute_cancelled": True}
+        backend = get_backend_client()
+        with conversation(tracker.sender_id):
+            transaction_id, more = await payment_from_answer(
+                answer, tracker, dispatcher, backend, customer_id
             )
-            return {"dispute_transaction_id": None}
-        return {"dispute_transaction_id": transaction_id}
+            if transaction_id is None:
+                return {"dispute_transaction_id": None, **more}
+            try:
+                await backend.get_transaction(customer_id, transaction_id)
+            except NotFound:
+                dispatcher.utter_message(
+                    response="utter_transaction_not_found", transaction_id=transaction_id
+                )
+                return {"dispute_transaction_id": None}
+        if not (is_transaction_id(answer) or chosen_from_list(tracker, answer)):
+            # described (京东那笔): say it back and wait for the customer's yes
+            return {"dispute_transaction_id": None, CHOICES_SLOT: [transaction_id]}
+        return {"dispute_transaction_id": transaction_id, CHOICES_SLOT: None}
 
 
 class ActionOpenDispute(Action):

@@ -7,6 +7,10 @@ the form itself asks next; an action the desk runs through Rasa's HTTP API (no b
 follows it) asks at once and marks the score as the awaited answer. Skipping is always
 possible. The rating goes to the desk with what it needs for analytics (channel,
 language, whether a person took part, the main intent); a 1 or 2 offers a person.
+
+The rating question is never an "anything else?" question: a goodbye or a thanks at it skips
+it, and a new question typed at it leaves the form (``action_leave_rating``, rules in
+data/rules.yml) and is served, keeping a score already given.
 """
 
 from __future__ import annotations
@@ -36,11 +40,18 @@ SKIP_WORDS = (
     "不了",
     "没有",
     "沒有",
+    "没事",
+    "沒事",
+    "不需要",
     "skip",
     "no thanks",
     "later",
     "nope",
+    "that's all",
 )
+# a message of these intents without a score closes the conversation rather than rating it
+# (拜拜 / 谢谢 at the score question): a skip, not "please reply with 1 to 5"
+CLOSING_INTENTS = ("goodbye", "thank", "deny")
 NO_COMMENT = "-"
 LOW_RATING = 2
 
@@ -68,8 +79,15 @@ def parse_rating(answer: str) -> tuple[Optional[int], Optional[str]]:
 
 
 def is_skip(answer: str) -> bool:
+    """A short answer that declines: 跳过, 不用了, 没事, skip."""
     lowered = answer.strip().lower()
     return any(word in lowered for word in SKIP_WORDS) and len(lowered) <= 12
+
+
+def closes(tracker: Tracker) -> bool:
+    """The latest message says goodbye, thanks or no, as the classifier read it."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return intent in CLOSING_INTENTS
 
 
 def session_started_at(tracker: Tracker) -> str:
@@ -104,6 +122,38 @@ def ask_for_rating(
     return events
 
 
+async def post_rating(tracker: Tracker) -> None:
+    """Sends the score (and comment) in the slots to the desk, kept in the outbox if it is down."""
+    comment = tracker.get_slot("rating_comment")
+    await get_desk_client().rate(
+        {
+            "conversation_id": tracker.sender_id,
+            "session_id": session_started_at(tracker) or None,
+            "channel": channel_of(tracker),
+            "language": language_of(tracker),
+            "human_involved": human_involved(tracker),
+            "main_intent": main_intent(tracker),
+            "score": int(tracker.get_slot("rating_score")),
+            "comment": None if comment in (None, NO_COMMENT) else comment,
+            "rated_at": datetime.now(timezone.utc).isoformat(),
+        }
+    )
+
+
+def say_goodbye(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    """The closing line, and the rating question if it was not asked yet."""
+    dispatcher.utter_message(response="utter_goodbye")
+    return ask_for_rating(dispatcher, tracker)
+
+
+def goodbye_if_said(dispatcher: CollectingDispatcher, tracker: Tracker) -> Events:
+    """After a flow stopped by a message that also says goodbye (好吧 那算了 再见): close
+    as any goodbye does, instead of leaving the customer at "需要的时候随时找我"."""
+    if (tracker.latest_message.get("intent") or {}).get("name") != "goodbye":
+        return []
+    return say_goodbye(dispatcher, tracker)
+
+
 class ActionSayGoodbye(Action):
     """Goodbye, and the rating question if it was not asked yet."""
 
@@ -115,8 +165,7 @@ class ActionSayGoodbye(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """Says goodbye; asks for a rating once per conversation."""
-        dispatcher.utter_message(response="utter_goodbye")
-        return ask_for_rating(dispatcher, tracker)
+        return say_goodbye(dispatcher, tracker)
 
 
 class ValidateRatingForm(LeavableFormValidation):
@@ -136,7 +185,7 @@ class ValidateRatingForm(LeavableFormValidation):
             return {"rating_score": None}
         answer = str(value).strip()
         score, comment = parse_rating(answer)
-        if score is None and is_skip(answer):
+        if score is None and (is_skip(answer) or closes(tracker)):
             return {"rating_score": None, "rating_skipped": True}
         if score is None:
             dispatcher.utter_message(response="utter_rating_unclear")
@@ -174,22 +223,33 @@ class ActionSubmitRating(Action):
         if tracker.get_slot("rating_skipped") or score is None:
             dispatcher.utter_message(response="utter_rating_skipped")
             return reset
-        comment = tracker.get_slot("rating_comment")
-        await get_desk_client().rate(
-            {
-                "conversation_id": tracker.sender_id,
-                "session_id": session_started_at(tracker) or None,
-                "channel": channel_of(tracker),
-                "language": language_of(tracker),
-                "human_involved": human_involved(tracker),
-                "main_intent": main_intent(tracker),
-                "score": int(score),
-                "comment": None if comment in (None, NO_COMMENT) else comment,
-                "rated_at": datetime.now(timezone.utc).isoformat(),
-            }
-        )
+        await post_rating(tracker)
         if int(score) <= LOW_RATING:
             dispatcher.utter_message(response="utter_rating_low")
             return [*reset, SlotSet("handoff_reason", "low_rating")]
         dispatcher.utter_message(response="utter_rating_thanks")
         return reset
+
+
+class ActionLeaveRating(Action):
+    """A new question typed at the rating question: the form ends, the question is served.
+
+    A score already given (the comment question was open) is kept, without a comment; rules
+    in data/rules.yml run the question's flow next.
+    """
+
+    def name(self) -> str:
+        """Runs instead of rating_form when a support intent comes in."""
+        return "action_leave_rating"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """Deactivates rating_form; stores the score if there is one."""
+        if tracker.get_slot("rating_score") is not None:
+            await post_rating(tracker)
+        return [
+            ActiveLoop(None),
+            SlotSet("requested_slot", None),
+            *[SlotSet(slot, None) for slot in FORM_SLOTS],
+        ]

@@ -30,12 +30,23 @@ logger = logging.getLogger(__name__)
 CUSTOMER_REQUEST = "customer_request"
 PRIORITY_BY_REASON = {
     "unauthorized_transaction": "urgent",
+    # money sent to a scammer or a stolen account: minutes decide whether it can be stopped
+    "scam_victim": "urgent",
+    "account_takeover": "urgent",
     "repeated_complaint": "high",
     "backend_unavailable": "high",
     "risk_control": "high",
     "account_frozen": "high",
     "refund_overdue": "high",
+    # a payment still processing past its estimate: money may be held
+    "payment_pending_overdue": "high",
 }
+
+
+def people_ahead(position: int) -> int:
+    """How many customers wait before this one: the desk's position is the customer's own
+    1-based place in the queue (0 when an agent already has the conversation)."""
+    return max(0, position - 1)
 
 
 def handoff_payload(tracker: Tracker, reason: str) -> dict[str, Any]:
@@ -80,10 +91,12 @@ class ActionHandOff(Action):
             dispatcher.utter_message(response="utter_handoff_pending")
         elif not ticket.within_hours:
             dispatcher.utter_message(response="utter_handoff_after_hours", next_open=opens)
+        elif people_ahead(ticket.position) == 0:
+            dispatcher.utter_message(response="utter_handoff_next")
         else:
             dispatcher.utter_message(
                 response="utter_handoff_queued",
-                position=ticket.position,
+                ahead=people_ahead(ticket.position),
                 wait_minutes=max(1, ticket.estimated_wait_minutes),
             )
         logger.info(

@@ -56,7 +56,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "this payment is still processing; let's see its result before refunding",
     },
     "refusal.TRANSFER_NOT_REFUNDABLE": {
-        "zh": "转账给个人的款项不支持退款，需要联系收款人退回",
+        "zh": "转账给个人的款项不支持退款，需要联系收款方退回",
         "en": "transfers to a person cannot be refunded; please ask the recipient to send it back",
     },
     "refusal.NON_REFUNDABLE_CATEGORY": {
@@ -81,7 +81,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "the amount is more than what is left to refund on this payment",
     },
     "refusal.other": {"zh": "不符合退款规则", "en": "it does not meet the refund rules"},
-    "refusal.deadline": {"zh": "（截止 {date}）", "en": " (the deadline was {date})"},
+    "refusal.deadline": {"zh": "（截止{date}）", "en": " (the deadline was {date})"},
     "arrival.balance": {
         "zh": "原路退回余额，审核通过后即时到账",
         "en": "back to your balance, right after approval",
@@ -101,23 +101,59 @@ TEXTS: dict[str, dict[str, str]] = {
     "refund_status.refunded": {"zh": "已退回", "en": "refunded"},
     "refund_status.rejected": {"zh": "未通过审核", "en": "rejected"},
     "refund_line.head": {
-        "zh": "• {payee} {amount}（退款单 {refund_id}）：{status}",
+        "zh": "• {payee} {amount}（退款单{refund_id}）：{status}",
         "en": "• {payee} {amount} (refund {refund_id}): {status}",
     },
     "refund_line.reviewing": {
-        "zh": "，预计 {review_due} 前审核完，{arrival} 前退回{method}",
+        "zh": "，预计{review_due}前审核完，{arrival}前退回{method}",
         "en": ", review by {review_due}, back to your {method} by {arrival}",
     },
     "refund_line.after_review": {"zh": "审核后", "en": "after review"},
     "refund_line.approved": {
-        "zh": "，预计 {arrival} 前到账{method}",
+        "zh": "，预计{arrival}前到账{method}",
         "en": ", expected in your {method} by {arrival}",
     },
     "refund_line.refunded": {
-        "zh": "，已于 {date} 退回{method}",
+        "zh": "，已于{date}退回{method}",
         "en": ", returned to your {method} on {date}",
     },
     "refund_line.rejected": {"zh": "，原因：{reason}", "en": ", reason: {reason}"},
+    # what the scammer asked for, named first in utter_scam_warning (actions/scam.py)
+    "scam.code": {
+        "zh": "验证码和密码就是您账户的钥匙，谁要都不能给，自称客服、银行或警察的也一样。",
+        "en": "A verification code or password is the key to your account: never give it to "
+        "anyone, even someone who says they are support staff, a bank or the police.",
+    },
+    "scam.screen_share": {
+        "zh": "共享屏幕或装远程软件后，对方能看到您的验证码和密码，还会一步步指挥您转账。",
+        "en": "Once you share your screen or install remote-control software, they can see your "
+        "codes and passwords and will walk you through sending them money.",
+    },
+    "scam.safe_account": {
+        "zh": "根本没有「安全账户」，eepay、银行和公安都不会让您把钱转走保管。",
+        "en": 'There is no such thing as a "safe account": eepay, banks and the police never '
+        "ask you to move your money somewhere for safekeeping.",
+    },
+    "scam.fee_first": {
+        "zh": "真正的退款和理赔会原路退回，从来不需要您先付钱、扫码、贷款或「刷流水」。",
+        "en": "A real refund or compensation goes back the way you paid; it never needs you to "
+        "pay, scan a code or take out a loan first.",
+    },
+    "scam.brushing": {
+        "zh": "刷单、做任务返佣金都是诈骗：前几单返钱，是为了让您垫付更多。",
+        "en": 'Order-brushing and "tasks for commission" are scams: the first small payouts are '
+        "there to get you to pay in more.",
+    },
+    "scam.police": {
+        "zh": "公安机关不会通过电话或网络办案，更不会让您转账「配合调查」。",
+        "en": "The police never handle a case over the phone or online, and never ask you to "
+        'transfer money to "help an investigation".',
+    },
+    "scam.impersonation": {
+        "zh": "对方自称 eepay 或商家，但您没法核实身份，先别按他说的做。",
+        "en": "They say they are eepay or a merchant, but you can't check who they are, so don't "
+        "do what they ask.",
+    },
     # login
     "lock.too_many_failed_logins": {
         "zh": "密码连续输错次数太多，系统为保护您的账户临时锁定了登录",
@@ -135,9 +171,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "zh": "账户出于安全原因被临时锁定",
         "en": "the account was locked for security reasons",
     },
+    # knowledge answers (actions/knowledge.py): the customer's own limits
+    "knowledge.limit_line": {
+        "zh": "• {method}：单笔{single}，单日{daily}，今天还可用{remaining}",
+        "en": "• {method}: {single} per payment, {daily} a day, {remaining} left today",
+    },
+    "knowledge.method_unusable": {"zh": "• {method}{status}", "en": "• {method} {status}"},
     # buttons
-    "button.send_sms": {"zh": "发到手机 {phone}", "en": "Text it to {phone}"},
-    "button.send_email": {"zh": "发到邮箱 {email}", "en": "Email it to {email}"},
+    "button.send_sms": {"zh": "发到手机{phone}", "en": "Text it to {phone}"},
+    "button.send_email": {"zh": "发到邮箱{email}", "en": "Email it to {email}"},
     "button.no_thanks": {"zh": "不用了", "en": "No, thanks"},
     "button.dispute.unauthorized": {"zh": "不是我本人操作", "en": "It wasn't me"},
     "button.dispute.duplicate_charge": {"zh": "重复扣款", "en": "Charged twice"},

@@ -5,6 +5,11 @@ phone or email (shown masked), sends it through the backend on confirmation, and
 secure reset page. The customer types the code and the new password on that page only: the
 bot never receives either. The same code unlocks a login locked by wrong passwords. A code is
 sent only on a turn that carries the token of the customer who asked (``AccountFormValidation``).
+
+The 6-digit payment password (支付密码) is another secret with its own reset in the app's
+security center; a customer who forgot it gets those steps, never the login-password reset.
+A customer who is not logged in gets the steps without being told to log in first: the
+forgotten password is what keeps them out.
 """
 
 from __future__ import annotations
@@ -32,6 +37,31 @@ PASSWORD_RESET = "password_reset"
 UNLOCK = "unlock"
 FORM_SLOTS = ("reset_channel", "reset_purpose", "reset_cancelled", "reset_request_id")
 CANCEL_PHRASES = ("算了", "不用", "不要", "取消", "先不", "cancel", "no thanks", "never mind")
+PAY_PASSWORD_PHRASES = (
+    "支付密码", "付款密码", "支付密碼", "付款密碼", "交易密码", "六位", "6位", "6 位",
+    "payment password", "pay password", "payment pin", "6-digit", "6 digit", "six digit",
+)  # fmt: skip
+# the answer whose "forgot password" button is about the payment password
+PAY_PASSWORD_CONTEXT = "utter_diagnosis_wrong_pay_password"
+
+
+def last_bot_response(tracker: Tracker) -> str | None:
+    """The name of the response the bot said last (Rasa records it as ``utter_action``)."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "bot":
+            return (event.get("metadata") or {}).get("utter_action")
+    return None
+
+
+def about_payment_password(tracker: Tracker) -> bool:
+    """Whether the forgotten password is the 6-digit payment password, from the customer's
+    words or from the button under the wrong-payment-password diagnosis."""
+    message = ((tracker.latest_message or {}).get("text") or "").lower()
+    if "登录密码" in message or "login password" in message:
+        return False
+    if any(phrase in message for phrase in PAY_PASSWORD_PHRASES):
+        return True
+    return last_bot_response(tracker) == PAY_PASSWORD_CONTEXT
 
 
 def channel_choice(text: str) -> str | None:
@@ -64,6 +94,16 @@ class ActionOfferPasswordReset(AccountAction):
         """Action name used in the domain and rules."""
         return "action_offer_password_reset"
 
+    async def run_anonymous(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> Events:
+        """The published steps for the password they forgot; no "log in first"."""
+        if about_payment_password(tracker):
+            dispatcher.utter_message(response="utter_forgot_pay_password_steps")
+        else:
+            dispatcher.utter_message(response=self.general_response)
+        return []
+
     async def run_for_customer(
         self,
         customer_id: str,
@@ -72,11 +112,16 @@ class ActionOfferPasswordReset(AccountAction):
         tracker: Tracker,
         domain: dict[str, Any],
     ) -> Events:
-        """Offers the code, or hands a frozen account to a person."""
+        """Offers the code, or hands a frozen account to a person; a payment password is
+        reset in the app's security center."""
         customer = await backend.get_customer(customer_id)
         if customer.status == "frozen":
             dispatcher.utter_message(response="utter_account_frozen")
             return [SlotSet("diagnosis", "account frozen"), *hand_off("account_frozen")]
+        if about_payment_password(tracker):
+            # the backend's codes reset the login password only (VerificationPurpose)
+            dispatcher.utter_message(response="utter_forgot_pay_password_steps")
+            return [SlotSet("diagnosis", "payment password forgotten: security-center steps")]
         dispatcher.utter_message(response="utter_password_reset_intro")
         return start_reset_form(PASSWORD_RESET)
 

@@ -1,7 +1,9 @@
 """Asking for a refund: pick the payment, check the policy, collect a reason, confirm, submit.
 
-A verified customer goes through ``refund_form``: the payment (buttons of their refundable
-payments; a refused one is explained with the policy reason), the reason, and a confirmation
+A verified customer goes through ``refund_form``: the payment (named in their own words —
+外卖那笔, 点卡那笔268的, 第二个, 不是这笔，是京东那笔 — and resolved against all their payments by
+actions/resolver.py, or picked from buttons of their refundable payments; a refused one is
+explained with the policy reason), the reason, and a confirmation
 that states the amount, the route back and when the money arrives. The submission carries an
 idempotency key tied to this request, so a retried action never files a second refund.
 Anonymous customers get the published refund steps and an invitation to log in. Every step
@@ -13,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from decimal import Decimal
 from typing import Any, Optional
 
 from rasa_sdk import Action, Tracker
@@ -21,6 +22,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import correction, is_cancel, yes_or_no
 from actions.clients.payment_backend import (
     BackendClient,
     NotEligible,
@@ -31,18 +33,34 @@ from actions.clients.payment_backend import (
     get_backend_client,
 )
 from actions.common import AccountAction, AccountFormValidation, Events, entity_value
-from actions.formatting import local_date, local_time, method_label, yuan
+from actions.feedback import goodbye_if_said
+from actions.formatting import local_date, method_label, yuan
 from actions.i18n import TEXTS, language_of, text
 from actions.identity import flow_customer_id
+from actions.resolver import fen_of, is_transaction_id
+from actions.transaction_choice import (
+    CHOICES_SLOT,
+    MAX_CHOICES,
+    answer_text,
+    choice_buttons,
+    payment_button,
+    payment_from_answer,
+    picked_transaction_id,
+    say_identified,
+    understand,
+)
 
-MAX_CHOICES = 5
 FORM_SLOTS = (
     "refund_transaction_id",
     "refund_reason",
     "refund_confirmed",
     "refund_cancelled",
     "refund_amount_fen",
+    "refund_amount_text",
+    "refund_payee",
+    "refund_arrival",
     "refund_request_id",
+    CHOICES_SLOT,
 )
 CANCEL_PHRASES = (
     "算了", "不用了", "不退了", "先不退", "取消", "不要退", "不申请了",
@@ -75,24 +93,15 @@ def arrival_text(eligibility: RefundEligibility, language: str) -> str:
     return text(key, language, method=label)
 
 
-def refund_button(transaction: Transaction, language: str) -> dict[str, str]:
-    title = (
-        f"{local_time(transaction.created_at, language)} {transaction.payee} "
-        f"{yuan(transaction.amount_fen)}"
-    )
-    return {"title": title, "payload": f'/inform{{"transaction_id":"{transaction.id}"}}'}
+def refundable_status(transaction: Transaction) -> bool:
+    """The refund flow leans to payments that took money (a tie-breaker only)."""
+    return transaction.status in ("success", "partially_refunded")
 
 
 def requested_amount_fen(tracker: Tracker) -> Optional[int]:
     """The amount the customer asked back (退50块), in fen, if they named one."""
     value = entity_value(tracker, "amount")
-    if value is None:
-        return None
-    try:
-        fen = int((Decimal(str(value)) * 100).to_integral_value())
-    except ArithmeticError:
-        return None
-    return fen if fen > 0 else None
+    return None if value is None else fen_of(value)
 
 
 def idempotency_key(tracker: Tracker, transaction_id: str, amount_fen: Optional[int]) -> str:
@@ -100,6 +109,12 @@ def idempotency_key(tracker: Tracker, transaction_id: str, amount_fen: Optional[
     request_id = tracker.get_slot("refund_request_id") or ""
     material = f"{tracker.sender_id}:{request_id}:{transaction_id}:{amount_fen or 'all'}"
     return hashlib.sha256(material.encode()).hexdigest()[:40]
+
+
+def _said_no(tracker: Tracker, answer: str) -> bool:
+    """A plain no or 算了 classified as deny: the form's cancel rule answers it."""
+    intent = ((tracker.latest_message or {}).get("intent") or {}).get("name")
+    return intent == "deny" and (yes_or_no(answer) is False or is_cancel(answer))
 
 
 def reset_form_slots() -> Events:
@@ -130,7 +145,24 @@ class ActionStartRefund(AccountAction):
             SlotSet("refund_request_id", uuid.uuid4().hex),
             SlotSet("refund_amount_fen", requested_amount_fen(tracker)),
         ]
-        transaction_id = entity_value(tracker, "transaction_id")
+        # a button's id, or 第二个 answering the list the form showed just before
+        transaction_id = picked_transaction_id(tracker, "refund_form")
+        if not transaction_id:
+            # 点卡那笔 / 外卖那笔: every payment of theirs, refundable or not, so that a refused
+            # one hears the policy reason
+            _clues, resolution, _payments = await understand(
+                backend, customer_id, tracker, prefer=refundable_status
+            )
+            if resolution.one:
+                # the form's validation resolves the customer's words again and names the
+                # payment back to them (a wrong guess shows at once)
+                transaction_id = (tracker.latest_message or {}).get("text") or resolution.one.id
+            elif resolution.matches:
+                dispatcher.utter_message(response="utter_several_payments_fit")
+                ids = [t.id for t in resolution.matches[:MAX_CHOICES]]
+                return [*start, SlotSet(CHOICES_SLOT, ids), SlotSet("flow_next", "refund_form")]
+            elif resolution.named:
+                dispatcher.utter_message(response="utter_no_matching_payment")
         if transaction_id:
             # the form validates it on activation, with the policy reason if refused
             return [
@@ -155,17 +187,24 @@ class ActionAskRefundTransactionId(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
-        """Utters the question with one button per refundable payment."""
+        """Utters the question with the payments that fit the customer's words, else one
+        button per refundable payment; remembers them so that 第二个 can answer."""
         customer_id = flow_customer_id(tracker)
-        buttons: list[dict[str, str]] = []
-        if customer_id:
-            with conversation(tracker.sender_id):
-                page = await get_backend_client().list_transactions(
-                    customer_id, refundable=True, limit=MAX_CHOICES
-                )
-            buttons = [refund_button(t, language_of(tracker)) for t in page.items]
+        language = language_of(tracker)
+        if not customer_id:
+            dispatcher.utter_message(response="utter_ask_refund_transaction_id", buttons=[])
+            return []
+        offered = tracker.get_slot(CHOICES_SLOT) or []
+        backend = get_backend_client()
+        with conversation(tracker.sender_id):
+            if offered:
+                buttons = await choice_buttons(backend, customer_id, offered, language, "inform")
+                dispatcher.utter_message(response="utter_which_of_these", buttons=buttons)
+                return []
+            page = await backend.list_transactions(customer_id, refundable=True, limit=MAX_CHOICES)
+        buttons = [payment_button(t, language, "inform") for t in page.items]
         dispatcher.utter_message(response="utter_ask_refund_transaction_id", buttons=buttons)
-        return []
+        return [SlotSet(CHOICES_SLOT, [t.id for t in page.items] or None)]
 
 
 class ActionAskRefundConfirmed(Action):
@@ -199,16 +238,71 @@ class ValidateRefundForm(AccountFormValidation):
         """Validation action of refund_form."""
         return "validate_refund_form"
 
+    async def extract_refund_transaction_id(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """The customer's words answer "which payment?" (外卖那笔, 第二个, 268的), whatever
+        intent they were given; validation resolves them. A button's id comes by its entity."""
+        if tracker.get_slot("requested_slot") != "refund_transaction_id" or entity_value(
+            tracker, "transaction_id"
+        ):
+            return {}
+        answer = answer_text(tracker, "request_refund")
+        if answer is None or (_said_no(tracker, answer)):
+            return {}  # another topic, or a no / 算了 the cancel rule handles
+        return {"refund_transaction_id": answer}
+
+    async def extract_refund_reason(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """不是这笔，是京东那笔 while asked for the reason changes the payment instead."""
+        if tracker.get_slot("requested_slot") != "refund_reason":
+            return {}
+        rest = correction((tracker.latest_message or {}).get("text") or "")
+        if not rest:
+            return {}
+        return {"refund_transaction_id": rest, "refund_reason": None}
+
+    async def extract_refund_confirmed(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        """At "shall I submit?": 是 / 对 / 不是 answer whatever intent they were given; a
+        correction or another payment's name (not another topic about it) changes the
+        payment."""
+        if tracker.get_slot("requested_slot") != "refund_confirmed":
+            return {}
+        answer = answer_text(tracker, "request_refund")
+        if answer is None:
+            return {}
+        said = yes_or_no(answer)
+        if said is None and is_cancel(answer):
+            said = False
+        if said is not None:
+            return {"refund_confirmed": said}
+        return {"refund_transaction_id": answer, "refund_confirmed": None}
+
     async def validate_refund_transaction_id(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> dict[str, Any]:
         """Accepts a payment of this customer that the policy allows to refund."""
         customer_id = flow_customer_id(tracker)
-        transaction_id = str(value or "").strip().upper()
-        if not customer_id or not transaction_id:  # a reset, not an answer
+        answer = str(value or "").strip()
+        if not customer_id or not answer:  # a reset, not an answer
             return {"refund_transaction_id": None}
-        amount_fen = tracker.get_slot("refund_amount_fen")
+        if not is_transaction_id(answer) and is_cancel(answer):
+            return {"refund_transaction_id": None, "refund_cancelled": True}
+        # an amount asked for (退50块) is for the payment of the request's first answer; once
+        # a payment was accepted, another one (不是这笔，是京东那笔) is refunded in full
+        amount_fen = (
+            None if tracker.get_slot("refund_payee") else tracker.get_slot("refund_amount_fen")
+        )
         backend = get_backend_client()
+        with conversation(tracker.sender_id):
+            transaction_id, offered = await payment_from_answer(
+                answer, tracker, dispatcher, backend, customer_id, prefer=refundable_status
+            )
+        if transaction_id is None:
+            return {"refund_transaction_id": None, **offered}
         try:
             with conversation(tracker.sender_id):
                 eligibility = await backend.check_refund_eligibility(
@@ -229,7 +323,11 @@ class ValidateRefundForm(AccountFormValidation):
             )
             return {"refund_transaction_id": None, "refund_amount_fen": None}
         refund_fen = eligibility.requested_fen or eligibility.refundable_fen
+        if not is_transaction_id(answer):
+            # named by description: say which payment that is, so a wrong guess shows at once
+            say_identified(dispatcher, transaction, language_of(tracker))
         return {
+            CHOICES_SLOT: None,
             "refund_transaction_id": transaction_id,
             "refund_amount_fen": refund_fen,
             "refund_amount_text": yuan(refund_fen),
@@ -281,7 +379,7 @@ class ActionSubmitRefund(Action):
             return reset_form_slots()
         if tracker.get_slot("refund_cancelled") or not tracker.get_slot("refund_confirmed"):
             dispatcher.utter_message(response="utter_refund_cancelled")
-            return reset_form_slots()
+            return [*reset_form_slots(), *goodbye_if_said(dispatcher, tracker)]
         if not transaction_id:
             dispatcher.utter_message(response="utter_request_refund_guide")
             return reset_form_slots()

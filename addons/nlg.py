@@ -6,10 +6,11 @@ Languages: the conversation's language is computed from its messages
 ``language`` slot, so a response's English variant, a conditional variation on that slot in
 domain.yml, is picked for English conversations. When a message changes the language, the
 first reply says so to the front end (``custom: {"type": "language", ...}``) so the widget's
-own texts follow. Traditional Chinese is the Simplified text converted by OpenCC
-at render time, buttons included: one source text for both scripts, so they cannot drift
-apart (tests check that every response has an English variant and that Traditional output
-has no Simplified-only characters).
+own texts follow. Traditional Chinese is the Simplified text converted by OpenCC at render
+time, buttons included, in the usage of the customer's region (Taiwan or Hong Kong,
+``service_kit.language.conversation_region``): one source text for both scripts, so they
+cannot drift apart (tests check that every response has an English variant and that
+Traditional output has no Simplified-only characters).
 
 When the customer has just typed a secret (see ``addons.nlu.sensitive_data_detector``), the first
 reply of the bot's turn starts with ``utter_sensitive_data_warning``: we never need their
@@ -30,7 +31,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
 from addons.nlu.sensitive_data_detector import SENSITIVE_DATA
-from service_kit.language import conversation_language, localise
+from service_kit.language import (
+    TRADITIONAL,
+    conversation_language,
+    conversation_region,
+    localise,
+    to_simplified,
+)
+from service_kit.policy import POLICY_PLACEHOLDERS
 
 WARNING_RESPONSE = "utter_sensitive_data_warning"
 
@@ -45,13 +53,23 @@ def _unanswered_secret_message(tracker: DialogueStateTracker) -> Optional[UserUt
     return None
 
 
-def in_language(response: dict[str, Any], language: str) -> dict[str, Any]:
-    """The response in Traditional characters when the conversation is in zh-Hant."""
+def in_language(
+    response: dict[str, Any], language: str, region: Optional[str] = None
+) -> dict[str, Any]:
+    """The response in Traditional Chinese of ``region`` when the conversation is in zh-Hant.
+
+    Pieces an action filled in may already be in Traditional characters (actions.i18n): the
+    whole text is taken back to Simplified first, so that it is converted once, in one usage.
+    """
+
+    def render(text: str) -> str:
+        return localise(to_simplified(text) if region else text, language, region)
+
     if response.get("text"):
-        response["text"] = localise(response["text"], language)
+        response["text"] = render(response["text"])
     for button in response.get("buttons") or []:
         if button.get("title"):
-            button["title"] = localise(button["title"], language)
+            button["title"] = render(button["title"])
     return response
 
 
@@ -67,6 +85,11 @@ def tracker_language(tracker: DialogueStateTracker) -> tuple[str, str]:
     """The conversation's language now, and before its latest user message."""
     messages = _user_messages(tracker)
     return conversation_language(messages), conversation_language(messages[:-1])
+
+
+def tracker_region(tracker: DialogueStateTracker) -> str:
+    """Whose Traditional Chinese the conversation's replies use (Taiwan's or Hong Kong's)."""
+    return conversation_region(_user_messages(tracker))
 
 
 class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
@@ -105,7 +128,7 @@ class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     ) -> Optional[dict[str, Any]]:
         """The response for ``utter_action``, prefixed by the notice when one is due."""
         language, before = tracker_language(tracker)
-        slots = {**tracker.current_slot_values(), "language": language}
+        slots = {**POLICY_PLACEHOLDERS, **tracker.current_slot_values(), "language": language}
         response = self.generate_from_slots(utter_action, slots, output_channel, **kwargs)
         if response is None:
             return None
@@ -123,4 +146,5 @@ class EepayNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
                 custom.setdefault("language", language)
             else:
                 response["custom"] = {"type": "language", "language": language}
-        return in_language(response, language)
+        region = tracker_region(tracker) if language == TRADITIONAL else None
+        return in_language(response, language, region)

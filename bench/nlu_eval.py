@@ -27,6 +27,7 @@ import logging
 import os
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -61,6 +62,9 @@ class Report:
     errors: list[dict] = field(default_factory=list)
     seconds_per_message_ms: float = 0.0
     threshold_sweep: list = field(default_factory=list)
+    # [gold, predicted, count] of the errors, most frequent first (docs/nlu-guide.md's error
+    # analysis is written from these)
+    confusions: list = field(default_factory=list)
 
 
 def latest_model(models_dir: Path = ROOT / "models") -> Path:
@@ -263,6 +267,14 @@ def run_sweep(
     return sweep(sets, {p.stem for p in oos_only}, SWEEP_THRESHOLDS, ambiguities)
 
 
+def confusion_pairs(errors: list[dict]) -> list[list]:
+    """[gold, predicted, count] over the errors, most frequent first (ties by name)."""
+    counts = Counter((e["expected"], e["predicted"]) for e in errors)
+    return [
+        [gold, pred, n] for (gold, pred), n in sorted(counts.items(), key=lambda i: (-i[1], i[0]))
+    ]
+
+
 def evaluate(data: Path, model: Path, thresholds: list[float] | None = None) -> Report:
     examples = read_examples(data)
     parsed, per_message = asyncio.run(predict(model, [e["text"] for e in examples]))
@@ -289,6 +301,7 @@ def evaluate(data: Path, model: Path, thresholds: list[float] | None = None) -> 
         errors=errors,
         seconds_per_message_ms=per_message * 1000,
         threshold_sweep=threshold_sweep(examples, parsed, thresholds or []),
+        confusions=confusion_pairs(errors),
     )
 
 
@@ -308,6 +321,10 @@ def print_report(report: Report, show_errors: bool) -> None:
             print(
                 f"  threshold {threshold:.2f}: macro-F1 {macro_f1:.3f}  out-of-scope acc {oos:.3f}"
             )
+    if report.confusions:
+        print("\nconfusion pairs (gold -> predicted: lines), most frequent first:")
+        for gold, pred, count in report.confusions[:15]:
+            print(f"  {gold:>20} -> {pred:<20} {count}")
     if show_errors and report.errors:
         print(f"\n{len(report.errors)} errors:")
         for e in report.errors:

@@ -8,6 +8,13 @@ switches whatever the message itself is written in.
 
 Simplified vs Traditional: characters that exist only in one script decide; OpenCC (a kept
 library) knows which those are.
+
+Traditional Chinese is written for a region: readers in Taiwan and in Hong Kong use different
+words as well as different characters (登入 / 登錄, 簡訊 / 短訊, 帳戶 / 賬戶), so a reply is
+converted with OpenCC's phrase-level configs (``s2twp`` for Taiwan, ``s2hk`` for Hong Kong) plus
+a few payment terms those configs leave as mainland usage. The region comes from the chat
+front end's locale (``zh-TW``, ``zh-HK``) or, failing that, from Cantonese words in what the
+customer writes; Taiwan's usage is the default for Traditional Chinese.
 """
 
 from __future__ import annotations
@@ -27,6 +34,44 @@ DEFAULT = SIMPLIFIED
 
 _T2S = OpenCC("t2s")
 _S2T = OpenCC("s2t")
+
+TAIWAN = "TW"
+HONG_KONG = "HK"
+REGIONS = (TAIWAN, HONG_KONG)
+_S2REGION = {TAIWAN: OpenCC("s2twp"), HONG_KONG: OpenCC("s2hk")}
+# Payment terms OpenCC's regional configs leave in mainland usage, applied after them
+# (docs/style.md lists the terms per region).
+_REGIONAL_TERMS = {
+    TAIWAN: {
+        "賬號": "帳號",
+        "賬戶": "帳戶",
+        "賬單": "帳單",
+        "轉賬": "轉帳",
+        "到賬": "入帳",
+        "手機號碼": "手機號碼",  # listed so that the longer match wins: no 手機號碼碼
+        "手機號": "手機號碼",
+        "掃二維碼": "掃描QR Code",
+        "二維碼": "QR Code",
+        "提現": "提領",
+    },
+    HONG_KONG: {
+        "登錄": "登入",
+        "短信": "短訊",
+        "賬户": "賬戶",
+        "客户": "客戶",
+        "帳户": "帳戶",
+        "用户": "用戶",
+        "激活": "啟用",
+        "手機號碼": "手機號碼",
+        "手機號": "手機號碼",
+    },
+}
+_REGIONAL_PATTERNS = {
+    region: re.compile("|".join(sorted(map(re.escape, terms), key=len, reverse=True)))
+    for region, terms in _REGIONAL_TERMS.items()
+}
+# Written Cantonese: characters a Hong Kong customer uses and a Taiwanese one does not.
+_CANTONESE = re.compile(r"[嘅咗唔冇佢啲喺嚟嘢睇攞咩乜嗰噉]")
 
 _NOISE = re.compile(
     # an address starts where its run of name characters starts: tried from inside the run,
@@ -102,14 +147,33 @@ def detect_language(text: str) -> Optional[str]:
     return None
 
 
-def to_traditional(text: str) -> str:
-    """Simplified Chinese text in Traditional characters (other scripts untouched)."""
-    return _S2T.convert(text) if text else text
+def script_neutral(text: str) -> bool:
+    """True for Chinese written only in characters both scripts share (``好的 提交吧``,
+    ``我要退款``): it says nothing of whether the writer uses Simplified or Traditional."""
+    han = _HAN.findall(_NOISE.sub(" ", text or ""))
+    return bool(han) and not any(_script_of(char) for char in han)
 
 
-def localise(text: str, language: Optional[str]) -> str:
-    """``text`` written in Simplified Chinese, as a customer of ``language`` should read it."""
-    return to_traditional(text) if language == TRADITIONAL else text
+def to_traditional(text: str, region: Optional[str] = None) -> str:
+    """Simplified Chinese text in Traditional Chinese as readers in ``region`` write it
+    (Taiwan's usage when no region is given); other scripts untouched."""
+    if not text:
+        return text
+    region = region if region in REGIONS else TAIWAN
+    converted = _S2REGION[region].convert(text)
+    terms = _REGIONAL_TERMS[region]
+    return _REGIONAL_PATTERNS[region].sub(lambda match: terms[match.group(0)], converted)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional characters of ``text`` in Simplified (other scripts untouched)."""
+    return _T2S.convert(text) if text else text
+
+
+def localise(text: str, language: Optional[str], region: Optional[str] = None) -> str:
+    """``text`` written in Simplified Chinese, as a customer of ``language`` (and, for
+    Traditional Chinese, of ``region``) should read it."""
+    return to_traditional(text, region) if language == TRADITIONAL else text
 
 
 FRONT_END_CODES = {
@@ -125,6 +189,24 @@ FRONT_END_CODES = {
 }
 
 
+REGION_CODES = {"zh-tw": TAIWAN, "zh-hk": HONG_KONG, "zh-mo": HONG_KONG}
+
+
+def conversation_region(messages: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> str:
+    """Whose Traditional Chinese a conversation's replies use: the front end's locale when it
+    names a region (``metadata.language`` zh-TW / zh-HK / zh-MO), else Hong Kong's when the
+    customer has written Cantonese, else Taiwan's. ``messages`` as for
+    :func:`conversation_language`; their parse data holds the text."""
+    cantonese = False
+    for parse_data, metadata in messages:
+        if isinstance(metadata, dict):
+            code = REGION_CODES.get(str(metadata.get("language") or "").lower())
+            if code:
+                return code
+        cantonese = cantonese or bool(_CANTONESE.search((parse_data or {}).get("text") or ""))
+    return HONG_KONG if cantonese else TAIWAN
+
+
 def conversation_language(messages: Iterable[tuple[dict[str, Any], dict[str, Any]]]) -> str:
     """The language a conversation is in after its user messages, oldest first.
 
@@ -133,7 +215,8 @@ def conversation_language(messages: Iterable[tuple[dict[str, Any], dict[str, Any
 
     * an explicit request (请用英文 / speak Chinese please) switches, and holds until the next
       explicit request: a customer who asked for English but types Chinese still gets English;
-    * otherwise a message that says enough to tell switches to its own language;
+    * otherwise a message that says enough to tell switches to its own language — but Chinese
+      written only in characters both scripts share does not switch Traditional to Simplified;
     * the first message, when it cannot tell, takes the chat front end's configured language
       (``metadata.language``, e.g. the widget's ``data-language``);
     * otherwise the conversation keeps its language (ok, 👍, T202611200001 change nothing).
@@ -145,10 +228,19 @@ def conversation_language(messages: Iterable[tuple[dict[str, Any], dict[str, Any
     for index, (parse_data, metadata) in enumerate(messages):
         requested = (parse_data or {}).get("language_request")
         detected = (parse_data or {}).get("language")
+        configured = None
+        if index == 0 and isinstance(metadata, dict):
+            configured = FRONT_END_CODES.get(str(metadata.get("language") or "").lower())
         if requested in LANGUAGES:
             language, chosen = requested, True
         elif detected in LANGUAGES and not chosen:
-            language = detected
-        elif index == 0 and not detected and isinstance(metadata, dict):
-            language = FRONT_END_CODES.get(str(metadata.get("language") or "").lower(), language)
+            if detected == SIMPLIFIED and script_neutral((parse_data or {}).get("text") or ""):
+                # 好的 提交吧 is as Traditional as it is Simplified: a Traditional conversation
+                # (or one opened from a Traditional front end) stays Traditional
+                if language != TRADITIONAL:
+                    language = TRADITIONAL if configured == TRADITIONAL else SIMPLIFIED
+            else:
+                language = detected
+        elif index == 0 and not detected and configured:
+            language = configured
     return language

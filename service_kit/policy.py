@@ -156,3 +156,23 @@ def _convert(kind: Any, value: Any, where: str) -> Any:
 
 
 POLICY: Policy = load_policy()
+
+
+def _clock(hours: str) -> str:
+    """``09:00-21:00`` as customers read it: ``9:00-21:00``."""
+    return "-".join(part[1:] if part[:2] in _TWO_DIGIT_HOURS else part for part in hours.split("-"))
+
+
+_TWO_DIGIT_HOURS = {f"0{digit}" for digit in range(10)}
+
+
+# Contact details and hours as responses write them: {hotline}, {hotline_hours}, {agent_hours},
+# {support_email}, {email_reply_hours}, filled in by the response generator (addons/nlg.py), so
+# no response types these figures itself.
+POLICY_PLACEHOLDERS = {
+    "hotline": POLICY.contact.hotline,
+    "hotline_hours": _clock(POLICY.contact.hotline_hours),
+    "agent_hours": _clock(POLICY.contact.agent_hours),
+    "support_email": POLICY.contact.email,
+    "email_reply_hours": str(POLICY.contact.email_reply_hours),
+}

@@ -305,3 +305,16 @@ def test_a_malformed_policy_is_refused(tmp_path: Path) -> None:
         path.write_text(broken, encoding="utf-8")
         with pytest.raises(PolicyError):
             load_policy(path)
+
+
+def test_responses_take_contact_details_from_the_policy():
+    """{hotline}, {hotline_hours}… are filled from the policy file, and no response types the
+    hotline or the e-mail address itself."""
+    from service_kit.policy import POLICY_PLACEHOLDERS
+
+    assert POLICY_PLACEHOLDERS["hotline"] == POLICY.contact.hotline
+    assert POLICY_PLACEHOLDERS["hotline_hours"] == "9:00-21:00"  # 09:00-21:00 as people read it
+    assert POLICY_PLACEHOLDERS["support_email"] == POLICY.contact.email
+    domain = (ROOT / "domain.yml").read_text(encoding="utf-8")
+    assert POLICY.contact.hotline not in domain
+    assert POLICY.contact.email not in domain

@@ -15,6 +15,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 UNUSED = re.compile(r"The utterance '(\w+)' is not used in any story or rule\.")
+# Rasa adds each retrieval intent of the NLU data (payment_guide/<topic>) to the domain and
+# warns that domain.yml lists it too; it must: payment_guide is a contract intent.
+RETRIEVAL_INTENT_LISTED = re.compile(
+    r"duplicated intents have been found across multiple domain files: payment_guide$"
+)
 
 
 def python_sources() -> str:
@@ -46,6 +51,8 @@ def test_rasa_data_validate_is_clean():
         for slot in form["required_slots"]
     }
     for line in warnings:
+        if RETRIEVAL_INTENT_LISTED.search(line.strip()):
+            continue
         match = UNUSED.search(line)
         assert match, f"unexpected validation warning: {line}"
         response = match.group(1)

@@ -1,8 +1,9 @@
 """Character-level normalisation of customer text before the Chinese features.
 
-Two things make the same word look different to the classifier: Traditional characters
-(帳戶 vs 帐户) and full-width forms that phone keyboards produce (ａｐｐ, １９９). Both are
-mapped character by character, so every character keeps its position and entity spans found
+Three things make the same word look different to the classifier: Traditional characters
+(帳戶 vs 帐户), variant Simplified characters that customers use interchangeably (帐户 / 账户,
+and OpenCC turns 帳 into 帐) and full-width forms that phone keyboards produce (ａｐｐ, １９９).
+All are mapped character by character, so every character keeps its position and entity spans found
 on the normalised text are valid on the original.
 """
 
@@ -15,6 +16,9 @@ from functools import lru_cache
 from opencc import OpenCC
 
 _T2S = OpenCC("t2s")
+# Variants folded to the form the training data mostly uses: in payment support 帐 is always
+# the 账 of 账户 / 账号 / 账单 / 转账 / 到账 (a mosquito net or a tent is off-topic either way).
+_VARIANTS = {"帐": "账"}
 
 
 def _untouched_text_test(converter: OpenCC) -> Callable[[str], bool]:
@@ -50,6 +54,7 @@ def _normalise_char(char: str) -> str:
     simplified = _T2S.convert(char)
     if len(simplified) != 1:
         simplified = char
+    simplified = _VARIANTS.get(simplified, simplified)
     folded = unicodedata.normalize("NFKC", simplified)
     # keep the one-to-one mapping: NFKC may expand (e.g. ㎡ -> m2)
     return folded if len(folded) == 1 else simplified

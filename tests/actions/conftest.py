@@ -20,6 +20,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from service_kit.customer_token import mint
+from service_kit.policy import POLICY_PLACEHOLDERS
 from tests.support import stack
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -104,7 +105,11 @@ def render(message: dict, slots: dict | None = None) -> str:
     if not name:
         return message.get("text") or ""
     template = DOMAIN["responses"][name][0]["text"]
-    values = {**(slots or {}), **{k: v for k, v in message.items() if k != "response"}}
+    values = {
+        **POLICY_PLACEHOLDERS,  # filled by the response generator, as in production
+        **(slots or {}),
+        **{k: v for k, v in message.items() if k != "response"},
+    }
     text = re.sub(r"\{(\w+)\}", lambda m: str(values.get(m.group(1), m.group(0))), template)
     assert not re.search(r"\{\w+\}", text), f"{name}: unfilled variable in {text!r}"
     return text

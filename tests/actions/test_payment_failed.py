@@ -110,3 +110,53 @@ async def test_backend_down_apologises_with_the_checklist_and_hands_off(monkeypa
     assert "付款记录" in said(dispatcher)
     assert slot_events(events)["handoff_reason"] == "backend_unavailable"
     assert followup(events) == "action_hand_off"
+
+
+async def test_a_description_finds_the_payment_among_all_of_the_customers():
+    tracker = make_tracker("在京东买电脑3299 信用卡付不了", customer="u1002")
+    dispatcher, _ = await run_action(ACTION, tracker)
+    assert "utter_diagnosis_limit_exceeded" in responses(dispatcher)
+    assert "¥3,299.00" in said(dispatcher)
+
+    dispatcher, _ = await run_action(
+        ACTION, make_tracker("订酒店的钱扣了没有 一直在处理中", customer="u1006")
+    )
+    text = said(dispatcher)
+    assert "携程旅行" in text and "¥1,200.00" in text and "处理中" in text
+    assert "滴滴" not in text
+
+
+async def test_several_fitting_payments_are_offered_and_a_number_picks_one():
+    dispatcher, events = await run_action(ACTION, make_tracker("打车付款失败", customer="u1006"))
+    assert responses(dispatcher) == ["utter_several_payments_fit"]
+    slots = slot_events(events)
+    assert slots["transaction_choices"] == ["T202611240026", "T202611240016"]
+    assert slots["transaction_choices_flow"] == ACTION.name()
+
+    history = [
+        {"event": "user", "text": "打车付款失败", "parse_data": {}},
+        {"event": "action", "name": ACTION.name()},
+        {"event": "action", "name": "action_listen"},
+    ]
+    tracker = make_tracker("第二个", "inform", customer="u1006", slots=slots, events=history)
+    dispatcher, events = await run_action(ACTION, tracker)
+    assert responses(dispatcher) == ["utter_payment_actually_succeeded"]
+    assert slot_events(events)["transaction_id"] == "T202611240016"
+    assert slot_events(events)["transaction_choices"] is None
+
+
+async def test_a_payment_the_customer_does_not_have_is_said_plainly():
+    dispatcher, events = await run_action(ACTION, make_tracker("京东那笔付不了", customer="u1005"))
+    assert responses(dispatcher) == ["utter_no_matching_payment", "utter_recent_payments"]
+    assert "T202611230005" in slot_events(events)["transaction_choices"]
+
+
+async def test_still_failing_after_the_checklist_is_a_no_to_did_that_solve_it():
+    waiting = {"awaiting_resolution": True}
+    tracker = make_tracker("还是付不了啊", customer="u1001", slots=waiting)
+    dispatcher, events = await run_action(ACTION, tracker)
+    assert dispatcher.messages == [] and followup(events) == "action_checklist_unresolved"
+    # another payment named is a new question, diagnosed
+    tracker = make_tracker("京东那笔还是付不了", customer="u1002", slots=waiting)
+    dispatcher, events = await run_action(ACTION, tracker)
+    assert "utter_diagnosis_limit_exceeded" in responses(dispatcher)

@@ -123,3 +123,104 @@ async def test_partial_amount_from_the_request():
     )
     _, events = await run_action(ActionStartRefund(), tracker)
     assert slot_events(events)["refund_amount_fen"] == 5000
+
+
+# --- the payment named by description (actions/resolver.py) --------------------------------
+
+
+async def form_turn(text: str, intent: str = "inform", customer: str = "u1005", **slots):
+    """One customer turn while refund_form asks for the payment: extraction, then validation."""
+    from rasa_sdk.executor import CollectingDispatcher
+
+    slots = {"requested_slot": "refund_transaction_id", **slots}
+    tracker = make_tracker(text, intent, customer=customer, slots=slots)
+    dispatcher = CollectingDispatcher()
+    extracted = await VALIDATE.extract_refund_transaction_id(dispatcher, tracker, DOMAIN)
+    value = extracted.get("refund_transaction_id")
+    if value is None:
+        return dispatcher, extracted
+    method = VALIDATE.validate_refund_transaction_id
+    return dispatcher, await method(value, dispatcher, tracker, DOMAIN)
+
+
+async def test_a_description_up_front_is_resolved_and_named_back():
+    dispatcher, events = await run_action(
+        ActionStartRefund(),
+        make_tracker("美团外卖那个89的想退掉", "request_refund", customer="u1005"),
+    )
+    slots = slot_events(events)
+    assert slots["flow_next"] == "refund_form" and slots["refund_transaction_id"]
+    # the form validates the customer's words on activation and says which payment that is
+    said_now, result = await validate("refund_transaction_id", slots["refund_transaction_id"])
+    assert result["refund_transaction_id"] == "T202611230005"
+    assert "美团外卖" in said(said_now) and "¥89.00" in said(said_now)
+
+
+async def test_the_game_top_up_by_description_gets_the_virtual_goods_reason():
+    _, events = await run_action(
+        ActionStartRefund(),
+        make_tracker("点卡那笔268的能不能退", "request_refund", customer="u1005"),
+    )
+    value = slot_events(events)["refund_transaction_id"]
+    dispatcher, result = await validate("refund_transaction_id", value)
+    assert result["refund_transaction_id"] is None
+    text = said(dispatcher)
+    assert "腾讯游戏" in text and "¥268.00" in text and "虚拟商品" in text
+
+
+async def test_takeout_answers_the_question_whatever_its_intent():
+    for intent in ("inform", "request_refund", "nlu_fallback"):
+        dispatcher, result = await form_turn("外卖那笔", intent)
+        assert result["refund_transaction_id"] == "T202611230005", intent
+        assert "美团外卖" in said(dispatcher)
+
+
+async def test_second_on_the_list_and_a_correction():
+    offered = {"transaction_choices": ["T202611170101", "T202611140102"]}
+    dispatcher, result = await form_turn("第二个", customer="u1001", **offered)
+    assert result["refund_transaction_id"] == "T202611140102"
+    assert "京东" in said(dispatcher) and "¥128.00" in said(dispatcher)
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    tracker = make_tracker(
+        "不是这笔，是京东那笔",
+        "deny",
+        customer="u1001",
+        slots={"requested_slot": "refund_reason", "refund_transaction_id": "T202611170101"},
+    )
+    extracted = await VALIDATE.extract_refund_reason(CollectingDispatcher(), tracker, DOMAIN)
+    assert extracted["refund_transaction_id"] == "京东那笔"
+    assert extracted["refund_reason"] is None
+    # the 瑞幸 payment's amount does not carry over: the 京东 one is refunded in full
+    accepted = {"refund_payee": "瑞幸咖啡", "refund_amount_fen": 1590}
+    _, result = await form_turn("京东那笔", customer="u1001", **accepted)
+    assert result["refund_transaction_id"] == "T202611140102"
+    assert result["refund_amount_fen"] == 12800
+
+
+async def test_two_rides_are_offered_and_a_failed_payment_is_explained():
+    dispatcher, events = await run_action(
+        ActionStartRefund(), make_tracker("打车那笔退了吧", "request_refund", customer="u1006")
+    )
+    assert responses(dispatcher) == ["utter_several_payments_fit"]
+    assert slot_events(events)["transaction_choices"] == ["T202611240026", "T202611240016"]
+
+    _, events = await run_action(
+        ActionStartRefund(), make_tracker("星巴克那笔199退给我", "request_refund", customer="u1001")
+    )
+    value = slot_events(events)["refund_transaction_id"]
+    tracker = make_tracker("x", "inform", customer="u1001")
+    from rasa_sdk.executor import CollectingDispatcher
+
+    said_now = CollectingDispatcher()
+    result = await VALIDATE.validate_refund_transaction_id(value, said_now, tracker, DOMAIN)
+    assert result["refund_transaction_id"] is None
+    assert "没有成功" in said(said_now) and "星巴克" in said(said_now)
+
+
+async def test_a_payment_the_customer_does_not_have_is_said_and_the_list_offered():
+    dispatcher, result = await form_turn("京东那笔")
+    assert result["refund_transaction_id"] is None
+    assert responses(dispatcher) == ["utter_no_matching_payment"]
+    assert "T202611230005" in result["transaction_choices"]

@@ -32,3 +32,25 @@ async def test_no_refunds():
         ACTION, make_tracker("退款进度", "refund_status", customer="u1001")
     )
     assert responses(dispatcher) == ["utter_no_refunds_found", "utter_refund_status_guide"]
+
+
+async def test_refunds_of_the_payment_named_by_description():
+    dispatcher, _ = await run_action(
+        ACTION, make_tracker("盒马那个退款啥时候到", "refund_status", customer="u1005")
+    )
+    text = said(dispatcher)
+    assert "盒马鲜生" in text and "¥45.50" in text and "审核中" in text
+
+
+async def test_a_named_payment_without_a_refund_gets_its_own_state():
+    dispatcher, _ = await run_action(
+        ACTION, make_tracker("携程那笔退款到哪了", "refund_status", customer="u1006")
+    )
+    assert "utter_diagnosis_pending" in responses(dispatcher)
+    assert "¥1,200.00" in said(dispatcher)
+
+    dispatcher, _ = await run_action(
+        ACTION, make_tracker("外卖那笔退款呢", "refund_status", customer="u1005")
+    )
+    assert responses(dispatcher) == ["utter_no_refund_for_payment"]
+    assert "美团外卖" in said(dispatcher)

@@ -60,7 +60,8 @@ def test_payment_failure_in_each_language(stack, language, message, expected):
 @pytest.mark.parametrize(
     ("language", "ask", "reason", "confirmed"),
     [
-        (ENGLISH, "i want a refund for my meituan order", "ordered by mistake", "submitted"),
+        # no payment named: the list of refundable ones (a named one is used at once, issue 18)
+        (ENGLISH, "hi, id like to get a refund on an order", "ordered by mistake", "submitted"),
         (TRADITIONAL, "我想申請退款", "買錯了 不想要了", "退款申請已提交"),
     ],
 )
@@ -93,6 +94,27 @@ def test_forgotten_password_in_each_language(stack, language, message):
     assert language_of(text) == language, text
     titles = " ".join(b["title"] for r in replies for b in r.get("buttons", []))
     assert "138****1005" in titles
+
+
+@pytest.mark.parametrize(
+    ("message", "locale", "region_words", "other_words"),
+    [
+        # Taiwan: 登入 / 簡訊 / 裡; Hong Kong: 登入 / 短訊 / 裏 — never 登錄 or 短信 for either
+        ("我忘記密碼了 登不進去", "zh-TW", ["登入", "簡訊"], ["短訊", "登錄", "短信"]),
+        ("我忘記密碼了 登不進去", "zh-HK", ["登入", "短訊"], ["簡訊", "登錄", "短信"]),
+        ("我唔記得密碼 登唔到", None, ["登入", "短訊"], ["簡訊", "登錄", "短信"]),
+    ],
+)
+def test_traditional_chinese_in_the_region_usage(stack, message, locale, region_words, other_words):
+    customer = Customer(stack, None)
+    metadata = {"language": locale} if locale else {}
+    replies = stack.chat(customer.sender, message, metadata)
+    reply = "\n".join(r["text"] for r in replies if r.get("text"))
+    assert language_of(reply) == TRADITIONAL, reply
+    for word in region_words:
+        assert word in reply, reply
+    for word in other_words:
+        assert word not in reply, reply
 
 
 def test_switching_language_in_the_middle(stack):

@@ -42,7 +42,9 @@ def training_examples(language: str | None = None) -> list[tuple[str, str]]:
             if "intent" in block:
                 for line in block["examples"].splitlines():
                     if line.strip():
-                        examples.append((block["intent"], re.sub(r"^\s*-\s", "", line)))
+                        # payment_guide/<topic> (a knowledge answer) is the intent payment_guide
+                        intent = block["intent"].split("/")[0]
+                        examples.append((intent, re.sub(r"^\s*-\s", "", line)))
     return examples
 
 
@@ -55,16 +57,18 @@ def canonical(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", text.lower())
 
 
-def test_domain_declares_exactly_the_contract_names():
+def test_domain_declares_the_contract_names():
+    # intents and entities may be added (issue 19: report_scam; more_details and its
+    # `details` entity), never renamed or removed
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    assert set(domain["intents"]) - {"nlu_fallback"} == CONTRACT_INTENTS
-    assert set(domain["entities"]) == CONTRACT_ENTITIES
+    assert CONTRACT_INTENTS <= set(domain["intents"]) - {"nlu_fallback"}
+    assert CONTRACT_ENTITIES <= set(domain["entities"])
 
 
 @pytest.mark.parametrize(("language", "support", "other"), [("zh", 80, 30), ("en", 40, 25)])
 def test_every_intent_has_enough_examples(language, support, other):
     counts = Counter(intent for intent, _ in training_examples(language))
-    assert set(counts) == CONTRACT_INTENTS
+    assert CONTRACT_INTENTS <= set(counts)
     for intent, count in counts.items():
         minimum = support if intent in SUPPORT_INTENTS else other
         assert count >= minimum, f"{language} {intent}: {count} < {minimum}"

@@ -4,8 +4,11 @@ import pytest
 
 from service_kit.language import (
     ENGLISH,
+    HONG_KONG,
     SIMPLIFIED,
+    TAIWAN,
     TRADITIONAL,
+    conversation_region,
     detect_language,
     language_request,
     localise,
@@ -65,6 +68,36 @@ def test_localise():
     assert localise("refund", ENGLISH) == "refund"
 
 
+@pytest.mark.parametrize(
+    ("simplified", "taiwan", "hong_kong"),
+    [
+        # each region's own words, not a character-by-character conversion (登錄, 短信, 賬戶)
+        ("请登录您的账户", "請登入您的帳戶", "請登入您的賬戶"),
+        ("短信验证码", "簡訊驗證碼", "短訊驗證碼"),
+        ("转账到账", "轉帳入帳", "轉賬到賬"),
+        ("扫二维码付款", "掃描QR Code付款", "掃二維碼付款"),
+        ("手机号", "手機號碼", "手機號碼"),
+        ("手机号码", "手機號碼", "手機號碼"),
+        ("软件", "軟體", "軟件"),
+    ],
+)
+def test_traditional_chinese_by_region(simplified, taiwan, hong_kong):
+    assert localise(simplified, TRADITIONAL, TAIWAN) == taiwan
+    assert localise(simplified, TRADITIONAL, HONG_KONG) == hong_kong
+    assert localise(simplified, TRADITIONAL) == taiwan  # Taiwan's usage by default
+
+
+def test_region_from_the_front_end_locale_or_cantonese():
+    def said(text, locale=None):
+        return {"text": text}, ({"language": locale} if locale else {})
+
+    assert conversation_region([said("我的帳戶登不進去")]) == TAIWAN
+    assert conversation_region([said("我嘅帳戶登唔到")]) == HONG_KONG
+    assert conversation_region([said("我的帳戶", "zh-HK"), said("好")]) == HONG_KONG
+    assert conversation_region([said("我嘅帳戶", "zh-TW")]) == TAIWAN  # the locale decides
+    assert conversation_region([said("hello"), said("點解我付唔到錢")]) == HONG_KONG
+
+
 def message(language=None, request=None, configured=None):
     parse_data = {"language": language, "language_request": request}
     return parse_data, ({"language": configured} if configured else {})
@@ -87,6 +120,27 @@ def test_conversation_language_follows_writing_and_holds_explicit_choices():
     assert (
         conversation_language([message(SIMPLIFIED), message(None, configured="en")]) == SIMPLIFIED
     )
+
+
+def test_chinese_both_scripts_share_keeps_a_traditional_conversation():
+    from service_kit.language import conversation_language, script_neutral
+
+    def said(text, configured=None):
+        return {"language": detect_language(text), "text": text}, (
+            {"language": configured} if configured else {}
+        )
+
+    assert script_neutral("好的 提交吧") and script_neutral("我要退款")
+    assert not script_neutral("退款進度") and not script_neutral("退款进度")
+    traditional = [said("我的帳戶被凍結了")]
+    assert conversation_language([*traditional, said("好的 提交吧")]) == TRADITIONAL
+    assert conversation_language([*traditional, said("算了 不退了")]) == TRADITIONAL
+    # a script-specific message still switches, and neutral Chinese ends an English conversation
+    assert conversation_language([*traditional, said("退款进度")]) == SIMPLIFIED
+    assert conversation_language([said("my payment failed"), said("我要退款")]) == SIMPLIFIED
+    # a first message that cannot tell the script follows a Traditional front end
+    assert conversation_language([said("我要退款", "zh-TW")]) == TRADITIONAL
+    assert conversation_language([said("我要退款")]) == SIMPLIFIED
 
 
 def test_a_long_word_without_an_address_is_scanned_once():

@@ -7,6 +7,7 @@ managers (``with start_backend(...) as backend:``) or call ``.start()``/``.stop(
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,9 @@ import httpx
 
 from tests.support.processes import RASA_SERVER, ROOT, VENV_BIN, ServiceProcess, free_port
 
-MODEL = ROOT / "models" / "eepay.tar.gz"
+# EEPAY_TEST_MODEL: test another trained model (e.g. one trained into a scratch folder while
+# models/ is in use) without touching the one `make train` keeps.
+MODEL = Path(os.environ.get("EEPAY_TEST_MODEL") or ROOT / "models" / "eepay.tar.gz")
 RASA_TOKEN = "e2e-rasa-token"
 BACKEND_TOKEN = "e2e-backend-token"  # the action server's (BACKEND_API_TOKEN)
 # one backend token per caller (backend/core/access.py); the operator's resets the demo data

@@ -11,7 +11,7 @@ def test_traditional_becomes_simplified_with_same_length():
     for text in ["我的帳戶被凍結了", "退款進度", "密碼忘記了", "支付寶"]:
         result = normalise(text)
         assert len(result) == len(text)
-    assert normalise("我的帳戶被凍結了") == "我的帐户被冻结了"
+    assert normalise("我的帳戶被凍結了") == "我的账户被冻结了"
 
 
 def test_full_width_forms_become_half_width():
@@ -62,3 +62,9 @@ def test_texts_skipping_opencc_are_those_it_leaves_alone():
 def test_any_text_skipping_opencc_is_left_alone(text):
     if normalise_module._untouched_by_t2s(text):
         assert normalise_module._T2S.convert(text) == text
+
+
+def test_variant_characters_are_folded():
+    # 帐户 and 账户 are the same word to a customer; Traditional 帳戶 becomes 帐户 in OpenCC
+    assert normalise("帐户") == normalise("账户") == normalise("帳戶") == "账户"
+    assert normalise("转帐到帐") == "转账到账"

@@ -91,7 +91,7 @@ def test_empty_messages_get_no_features_and_repeats_come_from_the_cache() -> Non
 def test_text_preparation() -> None:
     assert prepare("ａｐｐ  登不上\n了", simplify=False) == "app 登不上 了"
     assert prepare("帳戶登不上", simplify=False) == "帳戶登不上"
-    assert prepare("帳戶登不上", simplify=True) == "帐户登不上"
+    assert prepare("帳戶登不上", simplify=True) == "账户登不上"
     assert len(prepare("长" * 100_000, simplify=False)) == sentence_encoder.MAX_CHARS
 
 

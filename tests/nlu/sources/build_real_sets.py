@@ -185,7 +185,8 @@ HINT3_NEAR_MISS = {
 HINT3_BOTS = ("curekart", "powerplay11", "sofmattress")
 
 # --- CrossWOZ (Chinese, crowd-written travel dialogues) -----------------------------------------
-ZH_BYE = re.compile(r"再见|拜拜|拜。|拜！")
+# 88 / 886 are written Chinese for "bye-bye" (docs/nlu-guide.md, rule 12: thanks + bye is goodbye)
+ZH_BYE = re.compile(r"再见|拜拜|拜。|拜！|886|(?<!\d)88(?!\d)")
 ZH_THANK = re.compile(r"谢|感激|辛苦")
 ZH_OOS_DROP = re.compile(r"谢|再见|拜|你好|您好|在吗|人工|客服|投诉|退|付|钱包|密码|登录|账|卡")
 
