@@ -47,3 +47,10 @@ def test_traditional_rendering_has_no_simplified_only_characters(name):
     rendered = localise(variant(name, None)["text"], TRADITIONAL)
     leftovers = [c for c in rendered if re.match(r"[\u4e00-\u9fff]", c) and s2t.convert(c) != c]
     assert not leftovers, leftovers
+
+
+@pytest.mark.parametrize("language", [None, "en"])
+def test_a_question_the_bot_cannot_answer_offers_a_person(language):
+    """utter_out_of_scope does not leave the customer at a dead end (issue 19)."""
+    payloads = [b["payload"] for b in variant("utter_out_of_scope", language).get("buttons", [])]
+    assert "/request_human" in payloads
