@@ -158,7 +158,8 @@ def test_customer_reaches_an_agent_and_returns_to_the_bot(live: Stack, page: Pag
     customer = Customer(live, "u1001")
     assert "¥199.00" in texts(customer.say("我付款失败了"))
     answer = ask_for_a_person(customer)
-    assert "您前面还有" in answer and "分钟" in answer  # place in the queue and an estimate
+    # the place in the queue: first in line is told so, not "1 ahead of you" (issue 19, 11)
+    assert "您前面没有人在排队" in answer, answer
     assert customer.say("我还在等，订单 T202611200001 很急") == []  # paused: stored, unanswered
 
     sign_in(page, live)

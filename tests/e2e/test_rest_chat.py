@@ -29,7 +29,11 @@ def texts(replies: list[dict]) -> str:
 
 def test_failed_payment_gets_the_checklist_in_chinese(stack):
     replies = stack.chat("u1", "我付款一直失败怎么回事")
-    answer = texts(replies)
+    # the short answer first (docs/style.md: one phone screen), the full checklist one tap away
+    buttons = [b["payload"] for r in replies for b in r.get("buttons", [])]
+    details = [payload for payload in buttons if "more_details" in payload]
+    assert len(details) == 1 and "余额" in texts(replies)
+    answer = texts(replies) + texts(stack.chat("u1", details[0]))
     for step in ("余额", "网络", "收款方", "支付方式", "人工客服"):
         assert step in answer
     assert any(b["payload"] == "/request_human" for r in replies for b in r.get("buttons", []))
