@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from actions.clients.desk_outbox import Outbox
+from actions.clients.desk_repair import HANDOFFS_PATH, RATINGS_PATH
 from tests.support import stack as services
 from tests.support.processes import free_port
 
@@ -36,6 +38,21 @@ class Stack:
 
     def tracker(self, sender: str) -> dict:
         return services.tracker(self.rasa, sender)
+
+    def parked(self, path: str) -> list[dict]:
+        """Requests to the desk waiting in the outbox (there is no desk in this stack), read
+        as the action server reads them: handoffs (``HANDOFFS_PATH``) or ratings."""
+        outbox = Outbox(self.outbox)
+        entries = [outbox.read(file) for file in outbox.pending()]
+        return [entry.payload for entry in entries if entry is not None and entry.path == path]
+
+    def parked_handoffs(self, sender: str) -> list[dict]:
+        """The handoffs filed for one conversation."""
+        return [t for t in self.parked(HANDOFFS_PATH) if t.get("conversation_id") == sender]
+
+    def parked_ratings(self, sender: str) -> list[dict]:
+        """The ratings given in one conversation."""
+        return [r for r in self.parked(RATINGS_PATH) if r.get("conversation_id") == sender]
 
 
 @pytest.fixture(scope="session")

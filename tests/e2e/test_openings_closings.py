@@ -9,7 +9,6 @@ typed at the rating question is answered, keeping a score already given.
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Optional
 
@@ -20,6 +19,13 @@ from service_kit.language import to_simplified
 from tests.support import stack as services
 
 pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture(autouse=True)
+def fresh_demo_data(stack):
+    """Each test starts from the demo customers' own payments (other files file refunds)."""
+    services.reset_demo_data(stack.backend)
+
 
 # what the bot says when it asks "anything else?" (utter_you_are_welcome, utter_acknowledge)
 ANYTHING_ELSE = (
@@ -181,12 +187,7 @@ def test_a_question_at_the_comment_question_is_answered_and_the_score_kept(stack
         "T202611230005" in b.get("payload", "") for r in refund for b in r.get("buttons") or []
     )
     # no desk in this stack: the rating waits in the outbox, with its score
-    parked = [json.loads(p.read_text()) for p in stack.outbox.glob("*.json")]
-    ratings = [
-        entry["payload"]
-        for entry in parked
-        if (entry.get("payload") or {}).get("conversation_id") == sender
-    ]
+    ratings = stack.parked_ratings(sender)
     assert [(r["score"], r["comment"]) for r in ratings] == [(4, None)]
 
 

@@ -6,8 +6,6 @@ where the tests read their reason and priority.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from tests.e2e.test_flows import Customer, buttons
@@ -25,8 +23,7 @@ def fresh_demo_data(stack):
 
 def tickets(stack, sender: str) -> list[dict]:
     """The handoffs filed for one conversation."""
-    filed = [json.loads(path.read_text()) for path in stack.outbox.glob("*.json")]
-    return [ticket for ticket in filed if ticket.get("conversation_id") == sender]
+    return stack.parked_handoffs(sender)
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,6 @@ import uuid
 
 import pytest
 
-from actions.clients.desk_outbox import Outbox
-from actions.clients.desk_repair import HANDOFFS_PATH
 from service_kit.customer_token import mint
 from tests.support import stack as services
 
@@ -86,11 +84,7 @@ def test_a_tokenless_turn_does_not_hand_off_under_the_customers_name(stack):
 
     conversation.stranger_says("转人工")
 
-    # the outbox also keeps other requests (ratings): read it as the action server does
-    outbox = Outbox(stack.outbox)
-    parked = [outbox.read(file) for file in outbox.pending()]
-    tickets = [p.payload for p in parked if p is not None and p.path == HANDOFFS_PATH]
-    mine = [t for t in tickets if t["conversation_id"] == conversation.sender]
+    mine = stack.parked_handoffs(conversation.sender)
     assert mine, "the handoff was not filed"
     assert all(t["customer_id"] is None for t in mine)
 
