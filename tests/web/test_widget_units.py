@@ -442,3 +442,30 @@ def test_the_bot_can_switch_the_widget_language(page: Page):
     assert result["sent"] == {"language": "en"}
     assert result["shown"] == 2  # the bot's "Sure." and the customer's "hello"; no control message
     assert result["stored"] == "en"  # a reload keeps the language the bot switched to
+
+
+def test_a_tab_saves_back_what_another_tabs_write_lost(page: Page):
+    # Two tabs saving at once each read the other's entry before it was written: the entry
+    # that lands last lacks the other tab's message. The tab that still has it writes the
+    # union back, or the tabs would show different conversations until the next message.
+    mount(page, "{serverUrl: 'http://r', initPayload: ''}")
+    stored = page.evaluate(
+        """async () => {
+          chat.open();
+          await until(() => chat.sessionId);
+          fake.handlers.bot_uttered({text: '太好了，能帮到您就好'});
+          const key = Object.keys(localStorage).find(k => k.startsWith('eepay-chat:v1:'));
+          const mine = chat.messages[chat.messages.length - 1];
+          const other = {id: 'zz-other', from: 'bot', text: '方便为本次服务打个分吗？',
+                         ts: mine.ts + 5, origin: 'other-tab', rev: 0};
+          // the other tab's write, made from an entry read before this tab saved `mine`
+          localStorage.setItem(key, JSON.stringify({v: 1, sessionId: chat.sessionId,
+              messages: [other], unread: 0, language: null, updatedAt: Date.now()}));
+          chat.adopt(chat.store.load());
+          const saved = JSON.parse(localStorage.getItem(key)).messages.map(m => m.text);
+          chat.adopt(chat.store.load());
+          return { saved, shown: chat.messages.map(m => m.text) };
+        }"""
+    )
+    assert stored["saved"] == ["太好了，能帮到您就好", "方便为本次服务打个分吗？"]
+    assert stored["shown"] == stored["saved"]

@@ -85,6 +85,14 @@ export function mergeMessages(first, second) {
   return kept;
 }
 
+/** True when two message lists hold the same messages at the same revisions, in order. */
+export function sameRevisions(first, second) {
+  return (
+    first.length === second.length &&
+    first.every((message, index) => message.id === second[index].id && (message.rev ?? 0) === (second[index].rev ?? 0))
+  );
+}
+
 export class ConversationStore {
   /**
    * @param {object} options

@@ -3,7 +3,7 @@
 
 import { asPayload, fetchMessages, reconcile, serverCursor, unmatched } from "./catchup.js";
 import { ChatConnection, Status } from "./connection.js";
-import { ConversationStore, TabState, mergeMessages } from "./history.js";
+import { ConversationStore, TabState, mergeMessages, sameRevisions } from "./history.js";
 import { resolveLanguage, stringsFor } from "./i18n.js";
 import { isRatingRequest, messageSubmitter, ratingCard } from "./rating.js";
 import { appendRichText, el, formatTime, safeUrl } from "./render.js";
@@ -445,10 +445,16 @@ export class ChatWidget {
     if (this.persist()) this.renderAll();
   }
 
-  /** Another tab changed the stored conversation. */
+  /**
+   * Another tab changed the stored conversation. When this tab holds messages the stored copy
+   * lacks (two tabs saving at once: each read the other's entry before it was written), it
+   * saves the union back, so every tab ends with the same list; a tab whose list already equals
+   * the stored one writes nothing, which ends the exchange of storage events.
+   */
   adopt(state) {
     if (state.sessionId && state.sessionId === this.sessionId) {
       this.messages = mergeMessages(this.messages, state.messages);
+      if (!sameRevisions(this.messages, state.messages)) this.persist();
       const keepBottom = this.nearBottom();
       this.renderAll();
       if (keepBottom) this.scrollToBottom();
