@@ -1,13 +1,12 @@
-"""What every service call needs: database, settings, clock and the clients of other services."""
+"""What every service call needs: database, settings and clock (``service_kit``'s service
+core), and the desk's clients of other services and its working hours."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Optional
 
 import httpx
-from argon2 import PasswordHasher
 
 from desk.clients.backend import CustomerDirectory
 from desk.clients.events_source import EventsSource
@@ -16,15 +15,13 @@ from desk.core.hours import WorkingHours
 from desk.core.settings import Settings
 from desk.db import Database
 from service_kit.clock import Clock
+from service_kit.context import ServiceCore
 
 
 @dataclass
-class ServiceContext:
+class ServiceContext(ServiceCore[Settings]):
     """The dependencies of the domain services for one desk instance."""
 
-    db: Database
-    settings: Settings
-    clock: Clock
     rasa: RasaClient
     directory: CustomerDirectory
     events: EventsSource
@@ -64,15 +61,6 @@ class ServiceContext:
             ),
             events=EventsSource(str(settings.events_database_url)),
         )
-
-    def now(self) -> datetime:
-        """The current time (UTC, aware) according to the injected clock."""
-        return self.clock.now()
-
-    @property
-    def hasher(self) -> PasswordHasher:
-        """The argon2id hasher configured by the settings."""
-        return self.settings.password_hasher()
 
     def close(self) -> None:
         """Release connections to the database and the other services."""

@@ -1,4 +1,5 @@
-"""The shared service core: SQLite pragmas, clocks, free-text checks, the CLI skeleton."""
+"""The shared service core: SQLite pragmas, clocks, the service context, free-text checks, the
+CLI skeleton."""
 
 from __future__ import annotations
 
@@ -8,7 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from backend.core.settings import Settings as BackendSettings
+from backend.services.context import ServiceContext as BackendContext
+from desk.services.context import ServiceContext as DeskContext
 from service_kit.clock import ManualClock
+from service_kit.context import ServiceCore
+from service_kit.db import Database
 from service_kit.entrypoints import command_parser, run_command
 from service_kit.errors import NotFoundError
 from service_kit.schemas import refuse_control_characters
@@ -50,6 +56,19 @@ def test_manual_clock_advances_jumps_and_resets() -> None:
     assert clock.now() == later
     with pytest.raises(ValueError):
         ManualClock(datetime(2026, 11, 20))
+
+
+def test_both_services_contexts_share_the_core(tmp_path: Path) -> None:
+    start = datetime(2026, 11, 20, 8, 0, tzinfo=timezone.utc)
+    clock = ManualClock(start)
+    settings = BackendSettings(argon2_time_cost=1, argon2_memory_cost_kib=8, argon2_parallelism=1)
+    ctx = BackendContext(db=Database(f"sqlite:///{tmp_path}/b.db"), settings=settings, clock=clock)
+    clock.advance(30)
+    # "now" is the injected clock's, not the wall clock's.
+    assert ctx.now() == start + timedelta(seconds=30)
+    assert (ctx.hasher.time_cost, ctx.hasher.memory_cost) == (1, 8)
+    assert issubclass(BackendContext, ServiceCore) and issubclass(DeskContext, ServiceCore)
+    ctx.db.dispose()
 
 
 def test_control_characters_are_refused_unless_allowed() -> None:
