@@ -15,7 +15,6 @@ it. Prints the accuracy per expected answer and overall; with ``--min``, exits 1
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import sys
 from collections import Counter
@@ -25,7 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from actions.knowledge import RETRIEVAL_INTENT, selected_topic  # noqa: E402
-from bench.nlu_eval import latest_model, predict_many, read_examples  # noqa: E402
+from bench.nlu_eval import (  # noqa: E402
+    latest_model,
+    predict_many,
+    read_examples,
+    scoring_parser,
+)
 
 
 def answer_of(parse: dict) -> str:
@@ -44,10 +48,9 @@ def accuracy_table(expected: list[str], answered: list[str]) -> list[tuple[str, 
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", type=Path, nargs="+", help="JSONL file(s) of {text, intent}")
-    parser.add_argument("--model", type=Path, help="model archive (default: latest in models/)")
-    parser.add_argument("--errors", action="store_true", help="list the wrong answers")
+    parser = scoring_parser(
+        __doc__.split("\n\n")[0], "JSONL file(s) of {text, intent}", "list the wrong answers"
+    )
     parser.add_argument("--min", type=float, help="exit 1 when the overall accuracy is below")
     args = parser.parse_args(argv)
 

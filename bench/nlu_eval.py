@@ -75,6 +75,16 @@ def latest_model(models_dir: Path = ROOT / "models") -> Path:
     return models[-1]
 
 
+def scoring_parser(description: str, data_help: str, errors_help: str) -> argparse.ArgumentParser:
+    """The arguments every command that scores a model on labelled lines takes (this one and
+    bench/knowledge_eval.py): the JSONL files, ``--model`` and ``--errors``."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("data", type=Path, nargs="+", help=data_help)
+    parser.add_argument("--model", type=Path, help="model archive (default: latest in models/)")
+    parser.add_argument("--errors", action="store_true", help=errors_help)
+    return parser
+
+
 def read_examples(path: Path) -> list[dict]:
     examples = []
     for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
@@ -334,10 +344,11 @@ def print_report(report: Report, show_errors: bool) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", type=Path, nargs="+", help="JSONL file(s) of {text, intent} lines")
-    parser.add_argument("--model", type=Path, help="model archive (default: latest in models/)")
-    parser.add_argument("--errors", action="store_true", help="list misclassified lines")
+    parser = scoring_parser(
+        __doc__.split("\n\n")[0],
+        "JSONL file(s) of {text, intent} lines",
+        "list misclassified lines",
+    )
     parser.add_argument("--json", type=Path, help="also write the report as JSON here")
     parser.add_argument(
         "--thresholds", type=float, nargs="*", help="also score at these fallback thresholds"
