@@ -41,7 +41,7 @@ from actions.clients.payment_backend import (
     get_backend_client,
 )
 from actions.common import AccountAction, AccountFormValidation, Events, entity_value, hand_off
-from actions.formatting import method_label, yuan
+from actions.formatting import method_label
 from actions.i18n import language_of, text
 from actions.identity import flow_customer_id
 from actions.payment_failed import diagnose
@@ -62,6 +62,7 @@ from actions.transaction_choice import (
     say_identified,
     understand,
 )
+from service_kit.amounts import yuan
 
 UNAUTHORIZED = "unauthorized"
 DUPLICATE = "duplicate_charge"

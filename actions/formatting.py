@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Optional
 
 from actions.i18n import MONTHS, text
 from service_kit.dates import EEPAY_TZ
 from service_kit.language import DEFAULT, ENGLISH
-
-
-def yuan(fen: int) -> str:
-    """¥1,200.00 for 120000 fen (the same in every language)."""
-    value = Decimal(fen) / 100
-    sign = "-" if value < 0 else ""
-    return f"{sign}¥{abs(value):,.2f}"
 
 
 def local_time(moment: Optional[datetime], language: str = DEFAULT) -> str:

@@ -3,16 +3,28 @@
 Responses live in domain.yml (English as a conditional variation on the ``language`` slot);
 the pieces the actions compute — a refusal reason, a status, a button title — live here.
 Traditional Chinese is the Simplified text converted by OpenCC (``service_kit.language.localise``),
-like the responses, so there is one Chinese source.
+like the responses, so there is one Chinese source, in the usage of the customer's region
+(Taiwan or Hong Kong) as the response generator (addons/nlg.py) picks it: the language an
+action gets from :func:`language_of` carries that region, so every text it localises follows
+it without each caller passing a second value. That matters most for what the response
+generator does not convert again: button titles and plain-text messages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
 
-from service_kit.language import DEFAULT, ENGLISH, conversation_language, localise
+from service_kit.language import (
+    DEFAULT,
+    ENGLISH,
+    TRADITIONAL,
+    conversation_language,
+    conversation_region,
+    localise,
+)
 
 TEXTS: dict[str, dict[str, str]] = {
     # what could not be checked when the backend is down
@@ -172,15 +184,26 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "the account was locked for security reasons",
     },
     # knowledge answers (actions/knowledge.py): the customer's own limits
+    # a fee asked for one amount (actions/fee_quote.py)
+    "fee_movement.withdrawal": {"zh": "提现{amount}", "en": "Withdrawing {amount}"},
+    "fee_movement.bank_transfer": {
+        "zh": "转{amount}到银行卡",
+        "en": "Transferring {amount} to a bank card",
+    },
     "knowledge.limit_line": {
         "zh": "• {method}：单笔{single}，单日{daily}，今天还可用{remaining}",
         "en": "• {method}: {single} per payment, {daily} a day, {remaining} left today",
     },
     "knowledge.method_unusable": {"zh": "• {method}{status}", "en": "• {method} {status}"},
     # buttons
-    "button.send_sms": {"zh": "发到手机{phone}", "en": "Text it to {phone}"},
-    "button.send_email": {"zh": "发到邮箱{email}", "en": "Email it to {email}"},
+    # the channel named like the English one: 短信 is also a word Taiwan (簡訊) and Hong Kong
+    # (短訊) write differently
+    "button.send_sms": {"zh": "短信发到{phone}", "en": "Text it to {phone}"},
+    "button.send_email": {"zh": "邮件发到{email}", "en": "Email it to {email}"},
     "button.no_thanks": {"zh": "不用了", "en": "No, thanks"},
+    # "is it this payment?" (actions/transaction_choice.py)
+    "button.confirm.yes": {"zh": "是的，就是这笔", "en": "Yes, that one"},
+    "button.confirm.no": {"zh": "不是这笔", "en": "No, another one"},
     "button.dispute.unauthorized": {"zh": "不是我本人操作", "en": "It wasn't me"},
     "button.dispute.duplicate_charge": {"zh": "重复扣款", "en": "Charged twice"},
     "button.dispute.wrong_amount": {"zh": "金额不对", "en": "Wrong amount"},
@@ -196,19 +219,52 @@ TEXTS: dict[str, dict[str, str]] = {
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-def language_of(tracker: Optional[Tracker]) -> str:
-    """The conversation's language, computed from its messages like the response generator."""
+class Language(str):
+    """A conversation's language code that also knows, for Traditional Chinese, whose usage
+    (``service_kit.language.TAIWAN`` or ``HONG_KONG``) its texts follow.
+
+    It is the plain code everywhere else (``== "zh-Hant"``, a dict key, JSON in the desk's
+    handoff and rating payloads, whose contract has no region), so actions keep passing one
+    value; :func:`text` reads the region from it.
+    """
+
+    __slots__ = ("region",)
+    region: Optional[str]
+
+    def __new__(cls, code: str, region: Optional[str] = None) -> Language:
+        """``code`` as a language; ``region`` is kept for Traditional Chinese only."""
+        language = super().__new__(cls, code)
+        language.region = region if code == TRADITIONAL else None
+        return language
+
+
+def _user_messages(tracker: Tracker) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
+    """(parse data, metadata) of the conversation's user messages, oldest first."""
+    for event in tracker.events:
+        if event.get("event") == "user":
+            yield event.get("parse_data") or {}, event.get("metadata") or {}
+
+
+def region_of(tracker: Optional[Tracker]) -> Optional[str]:
+    """Whose Traditional Chinese the conversation reads (Taiwan's or Hong Kong's), computed
+    from its messages like the response generator; None without a conversation."""
     if tracker is None:
-        return DEFAULT
-    return conversation_language(
-        (event.get("parse_data") or {}, event.get("metadata") or {})
-        for event in tracker.events
-        if event.get("event") == "user"
-    )
+        return None
+    return conversation_region(_user_messages(tracker))
+
+
+def language_of(tracker: Optional[Tracker]) -> Language:
+    """The conversation's language, computed from its messages like the response generator,
+    with the region of its Traditional Chinese."""
+    if tracker is None:
+        return Language(DEFAULT)
+    code = conversation_language(_user_messages(tracker))
+    return Language(code, region_of(tracker) if code == TRADITIONAL else None)
 
 
 def text(key: str, language: str, **values: Any) -> str:
-    """The text ``key`` in ``language``, with ``values`` filled in."""
+    """The text ``key`` in ``language``, with ``values`` filled in: Traditional Chinese in the
+    usage of the region a :class:`Language` carries (Taiwan's for a plain ``"zh-Hant"``)."""
     entry = TEXTS[key]
     template = entry["en"] if language == ENGLISH else entry["zh"]
-    return localise(template.format(**values), language)
+    return localise(template.format(**values), language, getattr(language, "region", None))

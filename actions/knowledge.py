@@ -26,8 +26,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.payment_backend import BackendClient, BackendError, PaymentMethod
 from actions.common import AccountAction, Events
-from actions.formatting import method_label, yuan
+from actions.fee_quote import answer_fee_question, fee_question
+from actions.formatting import method_label
 from actions.i18n import language_of, text
+from service_kit.amounts import yuan
 
 logger = logging.getLogger(__name__)
 
@@ -116,12 +118,25 @@ async def _your_phone(
     dispatcher.utter_message(response="utter_knowledge_your_phone", phone=customer.phone_masked)
 
 
+async def _your_fee_allowance(
+    customer_id: str, backend: BackendClient, dispatcher: CollectingDispatcher, language: str
+) -> None:
+    # the general answer states the allowance; this is how much of it is theirs still
+    allowance = await backend.get_fee_allowance(customer_id)
+    dispatcher.utter_message(
+        response="utter_knowledge_your_fee_allowance",
+        remaining=yuan(allowance.remaining_fen),
+        used=yuan(allowance.used_fen),
+    )
+
+
 # the topics whose answer depends on the customer, what is looked up, and what the apology
 # names when the backend cannot say
 PERSONAL: dict[str, tuple[Personal, str]] = {
     "limits": (_your_limits, "method.yours"),
     "unbind_card": (_your_cards, "method.yours"),
     "change_phone": (_your_phone, "checked.account"),
+    "fees": (_your_fee_allowance, "checked.account"),
 }
 
 
@@ -157,10 +172,21 @@ class ActionAnswerKnowledge(AccountAction):
         of being handed to a person for a question the answer covers.
         """
         topic = selected_topic(tracker.latest_message, domain.get("responses"))
+        language = language_of(tracker)
+        question = fee_question(tracker.latest_message.get("text") or "")
+        if topic == "fees" and question is not None:
+            # one amount asked about: its fee is the answer, not the rules that give it
+            try:
+                await answer_fee_question(question, customer_id, backend, dispatcher, language)
+                return []
+            except BackendError as error:
+                logger.warning(
+                    "fee quote failed",
+                    extra={"conversation_id": tracker.sender_id, "error": repr(error)},
+                )
         dispatcher.utter_message(response=response_of(topic))
         if topic in PERSONAL:
             lookup, checked = PERSONAL[topic]
-            language = language_of(tracker)
             try:
                 await lookup(customer_id, backend, dispatcher, language)
             except BackendError as error:

@@ -32,6 +32,7 @@ from actions.clients.payment_backend import (
 from actions.common import AccountAction, AccountFormValidation, Events, hand_off
 from actions.i18n import language_of, text
 from actions.identity import flow_customer_id
+from service_kit.language import to_simplified
 
 PASSWORD_RESET = "password_reset"
 UNLOCK = "unlock"
@@ -64,12 +65,18 @@ def about_payment_password(tracker: Tracker) -> bool:
     return last_bot_response(tracker) == PAY_PASSWORD_CONTEXT
 
 
+# Read on the Simplified form of the answer: Traditional 簡訊 / 短訊 (the words the buttons use
+# in Taiwan and Hong Kong) and 郵件 become 简讯 / 短讯 / 邮件.
+EMAIL_WORDS = ("邮箱", "邮件", "电邮", "email", "e-mail", "mail")
+SMS_WORDS = ("手机", "短信", "简讯", "短讯", "sms", "text", "电话", "号码", "phone")
+
+
 def channel_choice(text: str) -> str | None:
     """sms, email, or None for what the customer answered."""
-    lowered = text.lower()
-    if any(word in lowered for word in ("邮箱", "邮件", "郵箱", "email", "mail")):
+    lowered = to_simplified(text).lower()
+    if any(word in lowered for word in EMAIL_WORDS):
         return "email"
-    if any(word in lowered for word in ("手机", "短信", "手機", "sms", "电话", "号码", "phone")):
+    if any(word in lowered for word in SMS_WORDS):
         return "sms"
     return None
 

@@ -34,7 +34,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.answers import solved_or_not
 from actions.clients.payment_backend import BackendClient, NotFound, PaymentMethod, Transaction
 from actions.common import AccountAction, Events, ask_if_solved, hand_off
-from actions.formatting import local_time, method_label, yuan
+from actions.formatting import local_time, method_label
 from actions.i18n import TEXTS, language_of, text
 from actions.resolver import read_clues
 from actions.transaction_choice import (
@@ -45,6 +45,7 @@ from actions.transaction_choice import (
     understand,
     unsettled_answer,
 )
+from service_kit.amounts import yuan
 
 LOOKBACK = timedelta(days=7)
 SETTLEMENT_TIME = timedelta(hours=2)
@@ -74,15 +75,20 @@ def alternatives_text(methods: list[PaymentMethod], language: str) -> str:
     return text("alternatives.some", language, names=names)
 
 
-def still_failing(tracker: Tracker) -> bool:
-    """还是付不了 right after "did that solve it?": a no to that question (a person takes
-    over), not a new payment to diagnose again — unless it names another payment."""
+def resolution_answer(tracker: Tracker) -> Optional[str]:
+    """The action for a payment message that answers "did that solve it?": 还是付不了 is a no
+    (a person takes over), 换了张卡 付成功了 / used my debit card and it went through a yes
+    (the closing), not a new payment to diagnose again — unless it names another payment."""
     if not tracker.get_slot("awaiting_resolution"):
-        return False
+        return None
     message = tracker.latest_message or {}
     text = message.get("text") or ""
-    clues = read_clues(text, message.get("entities") or [])
-    return solved_or_not(text) is False and not clues.names_payment()
+    if read_clues(text, message.get("entities") or []).names_payment():
+        return None
+    solved = solved_or_not(text)
+    if solved is None:
+        return None
+    return "action_resolution_confirmed" if solved else "action_checklist_unresolved"
 
 
 def unsettled(transaction: Transaction) -> bool:
@@ -104,8 +110,9 @@ class ActionDiagnosePaymentFailure(AccountAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> Events:
         """The published checklist, an invitation to log in, and the usual follow-up."""
-        if still_failing(tracker):
-            return [FollowupAction("action_checklist_unresolved")]
+        answer = resolution_answer(tracker)
+        if answer:
+            return [FollowupAction(answer)]
         await super().run_anonymous(dispatcher, tracker, domain)
         return ask_if_solved(dispatcher)
 
@@ -119,8 +126,9 @@ class ActionDiagnosePaymentFailure(AccountAction):
     ) -> Events:
         """Picks the payment the customer means (id, a choice from the list just offered, or
         their description: 京东那笔3299), then diagnoses it."""
-        if still_failing(tracker):
-            return [FollowupAction("action_checklist_unresolved")]
+        answer = resolution_answer(tracker)
+        if answer:
+            return [FollowupAction(answer)]
         language = language_of(tracker)
         transaction_id = picked_transaction_id(tracker, self.name())
         if transaction_id:

@@ -34,7 +34,7 @@ from actions.clients.payment_backend import (
 )
 from actions.common import AccountAction, AccountFormValidation, Events, entity_value
 from actions.feedback import goodbye_if_said
-from actions.formatting import local_date, method_label, yuan
+from actions.formatting import local_date, method_label
 from actions.i18n import TEXTS, language_of, text
 from actions.identity import flow_customer_id
 from actions.resolver import fen_of, is_transaction_id
@@ -49,6 +49,7 @@ from actions.transaction_choice import (
     say_identified,
     understand,
 )
+from service_kit.amounts import yuan
 
 FORM_SLOTS = (
     "refund_transaction_id",

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.clients.payment_backend import BackendClient, NotFound, Refund, Transaction
 from actions.common import AccountAction, Events, hand_off
-from actions.formatting import local_date, method_label, yuan
+from actions.formatting import local_date, method_label
 from actions.i18n import TEXTS, language_of, text
 from actions.payment_failed import diagnose
 from actions.transaction_choice import (
@@ -28,6 +28,7 @@ from actions.transaction_choice import (
     understand,
     unsettled_answer,
 )
+from service_kit.amounts import yuan
 
 MAX_SHOWN = 3
 

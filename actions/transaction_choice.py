@@ -21,10 +21,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions import i18n
 from actions.answers import correction, is_cancel, ordinal, solved_or_not, yes_or_no
 from actions.clients.payment_backend import BackendClient, NotFound, Transaction
 from actions.common import Events
-from actions.formatting import local_time, yuan
+from actions.formatting import local_time
 from actions.resolver import (
     Clues,
     Resolution,
@@ -35,7 +36,7 @@ from actions.resolver import (
     vocabulary,
 )
 from actions.summary import SUPPORT_INTENTS
-from service_kit.language import ENGLISH, localise
+from service_kit.amounts import yuan
 
 MAX_CHOICES = 5
 CHOICES_SLOT = "transaction_choices"
@@ -75,25 +76,17 @@ def payment_facts(transaction: Transaction, language: str) -> dict[str, str]:
     }
 
 
-# the answers to "is it this payment?": the yes carries the payment's id, like a list's button
-CONFIRM_TITLES = {
-    "yes": {"zh": "是的，就是这笔", "en": "Yes, that one"},
-    "no": {"zh": "不是这笔", "en": "No, another one"},
-}
-
-
 def ask_to_confirm(
     dispatcher: CollectingDispatcher, transaction: Transaction, language: str
 ) -> None:
     """Names the payment the customer described and asks whether it is the one."""
-
-    def title(answer: str) -> str:
-        titles = CONFIRM_TITLES[answer]
-        return titles["en"] if language == ENGLISH else localise(titles["zh"], language)
-
+    # the yes carries the payment's id, like a list's button
     buttons = [
-        {"title": title("yes"), "payload": f'/affirm{{"transaction_id":"{transaction.id}"}}'},
-        {"title": title("no"), "payload": "/deny"},
+        {
+            "title": i18n.text("button.confirm.yes", language),
+            "payload": f'/affirm{{"transaction_id":"{transaction.id}"}}',
+        },
+        {"title": i18n.text("button.confirm.no", language), "payload": "/deny"},
     ]
     dispatcher.utter_message(
         response="utter_confirm_payment", buttons=buttons, **payment_facts(transaction, language)

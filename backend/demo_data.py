@@ -108,6 +108,8 @@ class DemoCustomer:
     lock_reason: Optional[str] = None
     locked_ago: Optional[timedelta] = None
     failed_logins: int = 0
+    # of the lifetime fee-free withdrawal allowance (the sandbox has no withdrawals to count)
+    free_withdrawal_used_fen: int = 0
     transactions: list[DemoTransaction] = field(default_factory=list)
     refunds: list[DemoRefund] = field(default_factory=list)
 
@@ -130,6 +132,7 @@ CUSTOMERS = [
         "13800001001",
         3520,
         [_balance(), DemoMethod("02", MethodType.DEBIT_CARD.value, "招商银行", "6621")],
+        free_withdrawal_used_fen=12_500 * YUAN,
         transactions=[
             DemoTransaction(
                 "T202611200001", 15 * MIN, "M_STARBUCKS", 19900, "01", F, "INSUFFICIENT_BALANCE"
@@ -367,6 +370,7 @@ def seed(session: Session, settings: Settings, now: datetime) -> None:
                 locked_at=now - demo.locked_ago if demo.locked_ago else None,
                 failed_login_count=demo.failed_logins,
                 balance_fen=demo.balance_fen,
+                free_withdrawal_used_fen=demo.free_withdrawal_used_fen,
                 password_hash=password_hash,
                 password_changed_at=now - 180 * DAY,
                 created_at=now - 400 * DAY,

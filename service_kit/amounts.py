@@ -116,3 +116,10 @@ def amount_to_json_number(value: Decimal) -> int | float:
     if value == value.to_integral_value():
         return int(value)
     return float(value)
+
+
+def yuan(fen: int) -> str:
+    """¥1,200.00 for 120000 fen: how every amount the bot states is written, in every language."""
+    value = Decimal(fen) / 100
+    sign = "-" if value < 0 else ""
+    return f"{sign}¥{abs(value):,.2f}"

@@ -1,9 +1,10 @@
 """eepay's published service policy, loaded once from ``service_kit/policy.yml``.
 
-The figures customers are told (refund review and arrival times, dispute answers, code validity,
-login lock, password rules, hours and contact details) live in that one file, so the backend's
-rules, the desk's hours and the bot's responses cannot drift apart: the backend and the desk
-take their defaults from :data:`POLICY`, and ``tests/test_policy_consistency.py`` holds every
+The figures customers are told (refund review and arrival times, dispute answers, fees and
+when a withdrawal arrives, code validity, login lock, password rules, hours and contact
+details) live in that one file, so the backend's rules, the desk's hours and the bot's
+responses cannot drift apart: the backend and the desk take their defaults from
+:data:`POLICY`, and ``tests/test_policy_consistency.py`` holds every
 figure in ``domain.yml`` against it. ``docs/policies.md`` explains each figure.
 
 The file is strict: a missing or unknown key, or a value of the wrong kind, stops the import
@@ -16,10 +17,13 @@ import dataclasses
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, get_args, get_origin, get_type_hints
 
 import yaml
+
+from service_kit.amounts import yuan
 
 POLICY_FILE = Path(__file__).with_name("policy.yml")
 
@@ -44,6 +48,23 @@ class Disputes:
 class Payments:
     pending_result_hours: int
     diagnosis_lookback_days: int
+
+
+@dataclass(frozen=True)
+class Fees:
+    # money in fen, rates in basis points (10 = 0.1 %)
+    bank_card_free_allowance_fen: int  # withdrawals and transfers to a bank card, for life
+    bank_card_rate_bp: int
+    bank_card_min_fee_fen: int
+    repayment_free_monthly_fen: int  # credit-card repayments, per calendar month
+    repayment_rate_bp: int
+    free_kinds: frozenset[str]
+
+
+@dataclass(frozen=True)
+class BankCardArrival:
+    usual_hours: int
+    latest_working_days: int
 
 
 @dataclass(frozen=True)
@@ -82,6 +103,8 @@ class Policy:
     refunds: Refunds
     disputes: Disputes
     payments: Payments
+    fees: Fees
+    bank_card_arrival: BankCardArrival
     verification: Verification
     passwords: Passwords
     login: Login
@@ -166,13 +189,26 @@ def _clock(hours: str) -> str:
 _TWO_DIGIT_HOURS = {f"0{digit}" for digit in range(10)}
 
 
-# Contact details and hours as responses write them: {hotline}, {hotline_hours}, {agent_hours},
-# {support_email}, {email_reply_hours}, filled in by the response generator (addons/nlg.py), so
-# no response types these figures itself.
+def percent(basis_points: int) -> str:
+    """0.1% for 10 basis points (no trailing zeros: 0.1%, 1%, 0.05%)."""
+    value = Decimal(basis_points) / 100
+    return f"{value.normalize():f}%"
+
+
+# Contact details, hours, fees and arrival times as responses write them: {hotline},
+# {hotline_hours}, {bank_card_free_allowance}…, filled in by the response generator
+# (addons/nlg.py), so no response types these figures itself.
 POLICY_PLACEHOLDERS = {
     "hotline": POLICY.contact.hotline,
     "hotline_hours": _clock(POLICY.contact.hotline_hours),
     "agent_hours": _clock(POLICY.contact.agent_hours),
     "support_email": POLICY.contact.email,
     "email_reply_hours": str(POLICY.contact.email_reply_hours),
+    "bank_card_free_allowance": yuan(POLICY.fees.bank_card_free_allowance_fen),
+    "bank_card_fee_rate": percent(POLICY.fees.bank_card_rate_bp),
+    "bank_card_min_fee": yuan(POLICY.fees.bank_card_min_fee_fen),
+    "repayment_free_allowance": yuan(POLICY.fees.repayment_free_monthly_fen),
+    "repayment_fee_rate": percent(POLICY.fees.repayment_rate_bp),
+    "bank_card_arrival_hours": str(POLICY.bank_card_arrival.usual_hours),
+    "bank_card_latest_working_days": str(POLICY.bank_card_arrival.latest_working_days),
 }

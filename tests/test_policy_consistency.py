@@ -12,13 +12,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Optional
 
 import pytest
 import yaml
 
-from service_kit.policy import POLICY, Policy, PolicyError, flatten, load_policy
+from service_kit.policy import (
+    POLICY,
+    POLICY_PLACEHOLDERS,
+    Policy,
+    PolicyError,
+    flatten,
+    load_policy,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,7 +52,8 @@ KINDS: dict[str, list[str]] = {
     ],
     "percent": [r"(?P<low>\d+(?:\.\d+)?)\s*%"],
     "phone": [r"(?<![\d-])(?P<low>\d{3}-\d{3}-\d{4})(?![\d-])"],
-    "email": [r"(?P<low>[\w.+-]+@[\w-]+(?:\.[\w-]+)+)"],
+    # ASCII only: a filled-in address follows Chinese text directly ("邮箱kefu@…")
+    "email": [r"(?P<low>[A-Za-z0-9_.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)"],
 }
 
 
@@ -87,8 +96,10 @@ def _value(kind: str, match: re.Match[str]) -> Any:
         return low
     if kind == "clock":
         return f"{_clock(low)}-{_clock(high)}"
-    if kind in ("money", "percent"):
-        return low
+    if kind == "money":  # in fen, as the policy counts it
+        return int(Decimal(low.replace(",", "")) * 100)
+    if kind == "percent":  # in basis points
+        return int(Decimal(low) * 100)
     return (int(low), int(high)) if high else int(low)
 
 
@@ -155,13 +166,22 @@ def _attribute(mention: Mention, text: str) -> Optional[Statement]:
 
 
 def _response_texts() -> list[tuple[str, str]]:
+    """Every response text as customers read it: the policy placeholders ({hotline},
+    {bank_card_free_allowance}…) filled in as addons/nlg.py fills them, so a placeholder wired
+    to the wrong figure, or formatted so that it reads as another, fails like a typed one."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     return [
-        (name, variant["text"])
+        (name, _rendered(variant["text"]))
         for name, variants in domain["responses"].items()
         for variant in variants
         if variant.get("text")
     ]
+
+
+def _rendered(text: str) -> str:
+    for name, value in POLICY_PLACEHOLDERS.items():
+        text = text.replace(f"{{{name}}}", value)
+    return text
 
 
 def _expected(key: str) -> Any:
@@ -199,6 +219,13 @@ def test_every_figure_in_a_response_is_the_policys() -> None:
         ("utter_x", "设置新密码（至少 6 位）", "passwords.login_min_length"),
         ("utter_x", "Email support@eepay.example.com", "contact.email"),
         ("utter_dispute_x", "usually within 2-5 business days", "disputes.answer_working_days"),
+        ("utter_x", "提现手续费 0.6%", "fees.bank_card_rate_bp"),
+        ("utter_x", "提现：每人累计¥10,000.00免费额度", "fees.bank_card_free_allowance_fen"),
+        ("utter_x", "信用卡还款：每月¥5,000.00内免费", "fees.repayment_free_monthly_fen"),
+        ("utter_x", "信用卡还款：超出部分收0.2%", "fees.repayment_rate_bp"),
+        ("utter_x", "Withdrawals: 0.1% (at least ¥1.00)", "fees.bank_card_min_fee_fen"),
+        ("utter_x", "提现：一般 3 小时内到账", "bank_card_arrival.usual_hours"),
+        ("utter_x", "到银行卡最迟 2 个工作日内", "bank_card_arrival.latest_working_days"),
     ],
 )
 def test_a_figure_the_policy_does_not_say_is_caught(
@@ -219,10 +246,59 @@ def test_a_figure_the_policy_does_not_say_is_caught(
     ), verdicts
 
 
-def test_fees_and_unexplained_figures_are_not_let_through() -> None:
-    for text in ("提现手续费 0.1%", "每笔收 ¥2", "处理需要 3 天"):
+def test_unexplained_figures_are_not_let_through() -> None:
+    for text in ("汇率 1.5%", "每笔收 ¥2", "处理需要 3 天"):
         mentions = _mentions("utter_x", text)
         assert mentions and all(_attribute(mention, text) is None for mention in mentions), text
+
+
+# What the fee and arrival answers state (issue 19): every fee and arrival figure, in each
+# language, and nothing else of the policy.
+FEE_FIGURES = {
+    "fees.bank_card_free_allowance_fen",
+    "fees.bank_card_rate_bp",
+    "fees.bank_card_min_fee_fen",
+    "fees.repayment_free_monthly_fen",
+    "fees.repayment_rate_bp",
+}
+ARRIVAL_FIGURES = {
+    "bank_card_arrival.usual_hours",
+    "bank_card_arrival.latest_working_days",
+    "refunds.arrival_working_days.debit_card",
+    "refunds.arrival_working_days.credit_card",
+}
+
+
+@pytest.mark.parametrize(
+    ("response", "keys"),
+    [("utter_payment_guide/fees", FEE_FIGURES), ("utter_payment_guide/arrival", ARRIVAL_FIGURES)],
+)
+def test_the_fee_and_arrival_answers_state_the_policy_figures(response: str, keys: set) -> None:
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    variants = [variant["text"] for variant in domain["responses"][response]]
+    assert len(variants) == 2  # Chinese and English
+    for text in variants:
+        rendered = _rendered(text)
+        stated = {}
+        for mention in _mentions(response, rendered):
+            statement = _attribute(mention, rendered)
+            assert statement is not None, mention
+            stated[statement.key] = mention.value
+        assert stated == {key: _expected(key) for key in keys}, rendered
+        # the new figures come from placeholders, never typed: the template itself states none
+        typed = {_attribute(mention, text) for mention in _mentions(response, text)}
+        assert {statement.key for statement in typed if statement} <= {
+            "refunds.arrival_working_days.debit_card",
+            "refunds.arrival_working_days.credit_card",
+        }, text
+
+
+def test_fee_placeholders_read_as_customers_read_amounts() -> None:
+    assert POLICY_PLACEHOLDERS["bank_card_free_allowance"] == "¥20,000.00"
+    assert POLICY_PLACEHOLDERS["bank_card_min_fee"] == "¥0.10"
+    assert POLICY_PLACEHOLDERS["bank_card_fee_rate"] == "0.1%"
+    assert POLICY_PLACEHOLDERS["repayment_free_allowance"] == "¥2,000.00"
+    assert POLICY_PLACEHOLDERS["bank_card_arrival_hours"] == "2"
 
 
 def test_an_around_the_clock_chat_is_one_clock_statement() -> None:
@@ -246,7 +322,7 @@ def test_the_services_apply_the_policy() -> None:
     from actions import payment_failed
     from backend.core.settings import Settings as BackendSettings
     from backend.models.enums import MethodType
-    from backend.services import passwords, policy
+    from backend.services import fees, passwords, policy
     from desk.core.settings import Settings as DeskSettings
 
     backend = BackendSettings(_env_file=None)
@@ -262,6 +338,16 @@ def test_the_services_apply_the_policy() -> None:
     assert passwords.MIN_LENGTH == POLICY.passwords.login_min_length
     assert set(policy.ARRIVAL_WORKING_DAYS) == {method.value for method in MethodType}
     assert policy.NON_REFUNDABLE_CATEGORIES == POLICY.refunds.non_refundable_categories
+    assert fees.BANK_CARD == fees.FeeRule(
+        POLICY.fees.bank_card_free_allowance_fen,
+        POLICY.fees.bank_card_rate_bp,
+        POLICY.fees.bank_card_min_fee_fen,
+    )
+    assert (fees.REPAYMENT.free_allowance_fen, fees.REPAYMENT.rate_bp) == (
+        POLICY.fees.repayment_free_monthly_fen,
+        POLICY.fees.repayment_rate_bp,
+    )
+    assert {kind.value for kind in fees.FREE_KINDS} == POLICY.fees.free_kinds
     desk = DeskSettings(_env_file=None)
     assert (desk.working_hours, desk.working_days) == (
         POLICY.contact.agent_hours,

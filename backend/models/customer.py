@@ -32,6 +32,9 @@ class Customer(Base):
     locked_at = Column(UTCDateTime, nullable=True)
     failed_login_count = Column(Integer, nullable=False, default=0)
     balance_fen = Column(BigInteger, nullable=False, default=0)
+    # How much of the lifetime fee-free allowance for withdrawals and transfers to a bank card
+    # (service_kit/policy.yml: fees) the customer has used; raised by each such withdrawal.
+    free_withdrawal_used_fen = Column(BigInteger, nullable=False, default=0, server_default="0")
     password_hash = Column(String(255), nullable=True)
     password_changed_at = Column(UTCDateTime, nullable=True)
     created_at = Column(UTCDateTime, nullable=False)
@@ -44,6 +47,7 @@ class Customer(Base):
         one_of("status", CustomerStatus),
         one_of("lock_reason", LockReason),
         CheckConstraint("balance_fen >= 0", name="balance_non_negative"),
+        CheckConstraint("free_withdrawal_used_fen >= 0", name="free_withdrawal_used_non_negative"),
         CheckConstraint("failed_login_count >= 0", name="failed_logins_non_negative"),
     )
 

@@ -107,3 +107,59 @@ async def test_backend_down_keeps_the_general_answer_without_a_handoff(monkeypat
     dispatcher, events = await run_action(ACTION, ask("限额", "payment_guide/limits"))
     assert responses(dispatcher) == ["utter_payment_guide/limits", "utter_knowledge_lookup_failed"]
     assert followup(events) is None
+
+
+async def test_u1001_hears_what_is_left_of_their_fee_free_allowance():
+    dispatcher, events = await run_action(ACTION, ask("提现要手续费吗", "payment_guide/fees"))
+    assert responses(dispatcher) == [
+        "utter_payment_guide/fees",
+        "utter_knowledge_your_fee_allowance",
+    ]
+    text = said(dispatcher)
+    # the published fees (service_kit/policy.yml), then u1001's own (backend/demo_data.py:
+    # ¥12,500.00 of the ¥20,000.00 used)
+    assert "每人累计¥20,000.00免费额度，超出部分收0.1%，最低¥0.10" in text
+    assert "您的提现免费额度还剩¥7,500.00（已用¥12,500.00）" in text
+    assert followup(events) is None
+
+
+async def test_anonymous_fees_are_general_and_invite_to_log_in():
+    dispatcher, _ = await run_action(ACTION, ask("提现手续费多少", "payment_guide/fees", None))
+    assert responses(dispatcher) == ["utter_payment_guide/fees", "utter_login_for_account_help"]
+    assert "¥20,000.00" in said(dispatcher) and "还剩" not in said(dispatcher)
+
+
+async def test_another_customers_token_gets_their_own_allowance():
+    # u1002 has used none of it: the figure follows the token, not a slot
+    tracker = ask("手续费", "payment_guide/fees", customer="u1002", slots={"customer_id": "u1001"})
+    dispatcher, _ = await run_action(ACTION, tracker)
+    assert "还剩¥20,000.00（已用¥0.00）" in said(dispatcher)
+
+
+async def test_a_fee_asked_for_one_amount_is_that_amounts_fee_for_this_customer():
+    # u1001 has ¥7,500.00 of the allowance left: ¥50,000.00 pays 0.1 % of ¥42,500.00
+    dispatcher, events = await run_action(ACTION, ask("提现5万手续费多少", "payment_guide/fees"))
+    assert responses(dispatcher) == ["utter_knowledge_fee_quote_partly_free"]
+    assert said(dispatcher) == (
+        "提现¥50,000.00：其中¥7,500.00在您的免费额度内，超出的¥42,500.00按0.1%收，手续费¥42.50。"
+    )
+    assert followup(events) is None
+    # within what is left: no fee, and what remains
+    dispatcher, _ = await run_action(ACTION, ask("转2000到银行卡收钱吗", "payment_guide/fees"))
+    assert (
+        said(dispatcher)
+        == "转¥2,000.00到银行卡在您的免费额度内，不收手续费，之后额度还剩¥5,500.00。"
+    )
+
+
+async def test_a_fee_that_cannot_be_quoted_gets_the_rules():
+    # a repayment (its monthly allowance is not recorded) and a transfer that may go to a
+    # balance get the published rules and the allowance, not a made-up figure
+    for message in ("还信用卡3000要手续费吗", "转账500给朋友收手续费吗", "提现手续费多少"):
+        dispatcher, _ = await run_action(ACTION, ask(message, "payment_guide/fees"))
+        assert responses(dispatcher)[0] == "utter_payment_guide/fees", message
+
+
+async def test_an_anonymous_fee_question_for_an_amount_gets_the_rules():
+    dispatcher, _ = await run_action(ACTION, ask("提现5万手续费多少", "payment_guide/fees", None))
+    assert responses(dispatcher) == ["utter_payment_guide/fees", "utter_login_for_account_help"]

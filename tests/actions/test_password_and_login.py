@@ -46,6 +46,11 @@ async def test_channel_answers():
         ("发到手机", "inform", "sms"),
         ("邮箱吧", "inform", "email"),
         ("好的", "affirm", "sms"),
+        # the words the code buttons use in Taiwan and Hong Kong, typed instead of tapped
+        ("簡訊發給我", "inform", "sms"),
+        ("短訊吧", "inform", "sms"),
+        ("用郵件", "inform", "email"),
+        ("text me please", "inform", "sms"),
     ]:
         result = await validate.validate_reset_channel(
             text, CollectingDispatcher(), make_tracker(text, intent, customer="u1005"), DOMAIN

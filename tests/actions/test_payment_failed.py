@@ -160,3 +160,17 @@ async def test_still_failing_after_the_checklist_is_a_no_to_did_that_solve_it():
     tracker = make_tracker("京东那笔还是付不了", customer="u1002", slots=waiting)
     dispatcher, events = await run_action(ACTION, tracker)
     assert "utter_diagnosis_limit_exceeded" in responses(dispatcher)
+
+
+async def test_paying_another_way_after_the_checklist_is_a_yes_to_did_that_solve_it():
+    # classified as a payment message, but it answers the question just asked: the closing
+    waiting = {"awaiting_resolution": True}
+    for message in ("used my debit card instead and it went through", "换了张储蓄卡 付成功了"):
+        tracker = make_tracker(message, customer="u1002", slots=waiting)
+        dispatcher, events = await run_action(ACTION, tracker)
+        assert dispatcher.messages == [], message
+        assert followup(events) == "action_resolution_confirmed", message
+    # without the question pending, it is diagnosed as usual
+    tracker = make_tracker("used my debit card instead and it went through", customer="u1002")
+    dispatcher, events = await run_action(ACTION, tracker)
+    assert followup(events) is None and dispatcher.messages

@@ -117,6 +117,20 @@ def test_traditional_chinese_in_the_region_usage(stack, message, locale, region_
         assert word not in reply, reply
 
 
+@pytest.mark.parametrize(
+    ("locale", "title", "other_word"),
+    [("zh-HK", "短訊發到138****1005", "簡訊"), ("zh-TW", "簡訊發到138****1005", "短訊")],
+)
+def test_button_titles_an_action_writes_in_the_region_usage(stack, locale, title, other_word):
+    # the response generator converts a response's own text; the buttons an action adds come
+    # after it, so the action writes them in the region's usage itself (actions/i18n.py)
+    u1005 = Customer(stack, "u1005")
+    metadata = {"customer_token": mint("u1005", services.CHAT_JWT_SECRET), "language": locale}
+    replies = stack.chat(u1005.sender, "我忘記密碼了", metadata)
+    titles = [b["title"] for r in replies for b in r.get("buttons", [])]
+    assert title in titles and not any(other_word in t for t in titles), titles
+
+
 def test_switching_language_in_the_middle(stack):
     customer = Customer(stack, "u1001")
     assert language_of(customer.says("你好")) == SIMPLIFIED

@@ -37,6 +37,8 @@ from actions.clients.payment_backend.models import (
     Dispute,
     DisputePage,
     DuplicateCharges,
+    FeeAllowance,
+    FeeQuote,
     FreezeResult,
     PaymentMethod,
     PaymentMethodList,
@@ -287,6 +289,21 @@ class BackendClient:
             PaymentMethodList, "GET", f"/v1/customers/{_segment(customer_id)}/payment-methods"
         )
         return list(page.items)
+
+    async def get_fee_allowance(self, customer_id: str) -> FeeAllowance:
+        """The fee-free allowance for withdrawals to a bank card: used and left."""
+        return await self._call(
+            FeeAllowance, "GET", f"/v1/customers/{_segment(customer_id)}/fee-allowance"
+        )
+
+    async def get_fee_quote(self, customer_id: str, kind: str, amount_fen: int) -> FeeQuote:
+        """The fee of one ``kind`` movement (withdrawal, bank_transfer…) of ``amount_fen``."""
+        return await self._call(
+            FeeQuote,
+            "GET",
+            f"/v1/customers/{_segment(customer_id)}/fee-quote",
+            params={"kind": kind, "amount_fen": amount_fen},
+        )
 
     async def list_transactions(
         self,

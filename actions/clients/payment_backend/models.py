@@ -52,6 +52,27 @@ class PaymentMethod(_Model):
     frozen_at: Optional[datetime] = None
 
 
+class FeeQuote(_Model):
+    """What one withdrawal or transfer would cost the customer now (backend: fee-quote)."""
+
+    kind: str
+    amount_fen: int
+    fee_fen: int
+    fee_free_fen: int
+    allowance_left_fen: Optional[int] = None
+
+
+class FeeAllowance(_Model):
+    """The lifetime fee-free allowance for withdrawals and transfers to a bank card."""
+
+    customer_id: str
+    free_allowance_fen: int
+    used_fen: int
+    remaining_fen: int
+    rate_bp: int
+    min_fee_fen: int
+
+
 class MethodSummary(_Model):
     """The payment method a transaction or refund used."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
 from backend.api.deps import get_ctx
 from backend.schemas.common import CUSTOMER_ID_PATTERN, ERROR_RESPONSES
@@ -14,7 +14,8 @@ from backend.schemas.customer import (
     LoginResult,
     PaymentMethodList,
 )
-from backend.services import customers
+from backend.schemas.fee import FeeAllowanceOut, FeeQuoteOut
+from backend.services import customers, fees
 from backend.services.context import ServiceContext
 
 router = APIRouter(prefix="/customers/{customer_id}", tags=["customers"], responses=ERROR_RESPONSES)
@@ -39,6 +40,35 @@ def list_payment_methods(
 ) -> PaymentMethodList:
     """Balance, debit and credit cards: status, single and daily limits, today's usage."""
     return customers.list_payment_methods(ctx, customer_id)
+
+
+@router.get(
+    "/fee-allowance",
+    response_model=FeeAllowanceOut,
+    summary="Fee-free allowance for withdrawals and transfers to a bank card",
+)
+def get_fee_allowance(
+    customer_id: str = CustomerId, ctx: ServiceContext = Depends(get_ctx)
+) -> FeeAllowanceOut:
+    """The lifetime allowance, how much of it is used and left, and the fee beyond it."""
+    return fees.fee_allowance(ctx, customer_id)
+
+
+@router.get(
+    "/fee-quote",
+    response_model=FeeQuoteOut,
+    summary="The fee of one withdrawal or transfer for this customer now",
+)
+def get_fee_quote(
+    customer_id: str = CustomerId,
+    kind: fees.FeeKind = Query(
+        ..., description="withdrawal, bank_transfer, balance_transfer, top_up"
+    ),
+    amount_fen: int = Query(..., gt=0, le=10**11),
+    ctx: ServiceContext = Depends(get_ctx),
+) -> FeeQuoteOut:
+    """The fee, the part the fee-free allowance covers and what it leaves (not repayments)."""
+    return fees.customer_fee_quote(ctx, customer_id, kind, amount_fen)
 
 
 @router.post(
