@@ -127,3 +127,14 @@ def solved_or_not(text: str) -> Optional[bool]:
     if _NOT_SOLVED.search(plain):
         return False
     return True if _SOLVED.search(plain) else None
+
+
+def resolution_followup(awaiting_resolution: bool, text: str) -> Optional[str]:
+    """The action for ``text`` sent right after "did that solve it?": the closing for a yes
+    (付成功了), the handoff for a no (还是不行), None when it is neither or nothing was asked."""
+    if not awaiting_resolution:
+        return None
+    solved = solved_or_not(text)
+    if solved is None:
+        return None
+    return "action_resolution_confirmed" if solved else "action_checklist_unresolved"

@@ -31,7 +31,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import solved_or_not
+from actions.answers import resolution_followup
 from actions.clients.payment_backend import BackendClient, NotFound, PaymentMethod, Transaction
 from actions.common import AccountAction, Events, ask_if_solved, hand_off
 from actions.formatting import local_time, method_label
@@ -80,15 +80,12 @@ def resolution_answer(tracker: Tracker) -> Optional[str]:
     (a person takes over), 换了张卡 付成功了 / used my debit card and it went through a yes
     (the closing), not a new payment to diagnose again — unless it names another payment."""
     if not tracker.get_slot("awaiting_resolution"):
-        return None
+        return None  # nothing asked: no need to read the message's clues
     message = tracker.latest_message or {}
     text = message.get("text") or ""
     if read_clues(text, message.get("entities") or []).names_payment():
         return None
-    solved = solved_or_not(text)
-    if solved is None:
-        return None
-    return "action_resolution_confirmed" if solved else "action_checklist_unresolved"
+    return resolution_followup(True, text)
 
 
 def unsettled(transaction: Transaction) -> bool:

@@ -22,7 +22,7 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import i18n
-from actions.answers import correction, is_cancel, ordinal, solved_or_not, yes_or_no
+from actions.answers import correction, is_cancel, ordinal, resolution_followup, yes_or_no
 from actions.clients.payment_backend import BackendClient, NotFound, Transaction
 from actions.common import Events
 from actions.formatting import local_time
@@ -339,11 +339,8 @@ def answered_in_context(tracker: Tracker) -> Optional[str]:
     flow = flow_answered(tracker)
     if flow:
         return flow
-    if tracker.get_slot("awaiting_resolution"):
-        solved = solved_or_not((tracker.latest_message or {}).get("text") or "")
-        if solved is not None:
-            return "action_resolution_confirmed" if solved else "action_checklist_unresolved"
-    return None
+    text = (tracker.latest_message or {}).get("text") or ""
+    return resolution_followup(bool(tracker.get_slot("awaiting_resolution")), text)
 
 
 class ActionAnswerInContext(Action):
