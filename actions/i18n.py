@@ -99,12 +99,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "back to your balance, right after approval",
     },
     "arrival.debit_card": {
-        "zh": "原路退回{method}，审核通过后 1-3 个工作日到账",
-        "en": "back to your {method}, 1-3 working days after approval",
+        "zh": "原路退回{method}，审核通过后 {days} 个工作日到账",
+        "en": "back to your {method}, {days} working days after approval",
     },
     "arrival.credit_card": {
-        "zh": "原路退回{method}，审核通过后 3-7 个工作日到账（冲抵信用卡账单）",
-        "en": "back to your {method}, 3-7 working days after approval (credited to the card's "
+        "zh": "原路退回{method}，审核通过后 {days} 个工作日到账（冲抵信用卡账单）",
+        "en": "back to your {method}, {days} working days after approval (credited to the card's "
         "bill)",
     },
     "refund_status.submitted": {"zh": "已提交，等待审核", "en": "submitted, waiting for review"},

@@ -46,9 +46,11 @@ from actions.transaction_choice import (
     unsettled_answer,
 )
 from service_kit.amounts import yuan
+from service_kit.policy import POLICY
 
-LOOKBACK = timedelta(days=7)
-SETTLEMENT_TIME = timedelta(hours=2)
+# the published policy's figures, as the backend applies them
+LOOKBACK = timedelta(days=POLICY.payments.diagnosis_lookback_days)
+SETTLEMENT_TIME = timedelta(hours=POLICY.payments.pending_result_hours)
 
 
 def usable_alternatives(
@@ -236,7 +238,7 @@ async def diagnose(
         return [*events, SlotSet("diagnosis", f"payment {transaction.status}")]
 
     if transaction.status == "pending":
-        # a pending payment settles within two hours of being made
+        # a pending payment has its result within the policy's hours of being made
         settles_at = transaction.settles_by or transaction.created_at + SETTLEMENT_TIME
         settles = local_time(settles_at, language)
         if settles_at < datetime.now(timezone.utc):

@@ -50,6 +50,7 @@ from actions.transaction_choice import (
     understand,
 )
 from service_kit.amounts import yuan
+from service_kit.policy import POLICY, day_span
 
 FORM_SLOTS = (
     "refund_transaction_id",
@@ -91,7 +92,8 @@ def arrival_text(eligibility: RefundEligibility, language: str) -> str:
     if key not in TEXTS:
         return text("refund.route", language)
     label = method_label(method.type, method.bank, method.last4, language)
-    return text(key, language, method=label)
+    days = POLICY.refunds.arrival_working_days.get(method.type)
+    return text(key, language, method=label, days=day_span(days) if days else "")
 
 
 def refundable_status(transaction: Transaction) -> bool:

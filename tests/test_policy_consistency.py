@@ -19,6 +19,7 @@ from typing import Any, Optional
 import pytest
 import yaml
 
+from actions.i18n import TEXTS
 from service_kit.policy import (
     POLICY,
     POLICY_PLACEHOLDERS,
@@ -170,11 +171,22 @@ def _response_texts() -> list[tuple[str, str]]:
     {bank_card_free_allowance}…) filled in as addons/nlg.py fills them, so a placeholder wired
     to the wrong figure, or formatted so that it reads as another, fails like a typed one."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    return [
+    responses = [
         (name, _rendered(variant["text"]))
         for name, variants in domain["responses"].items()
         for variant in variants
         if variant.get("text")
+    ]
+    return responses + _action_texts()
+
+
+def _action_texts() -> list[tuple[str, str]]:
+    """The action server's own texts (actions/i18n.py), by key: a figure typed there is held to
+    the policy like one in a response (the actions fill theirs in from POLICY instead)."""
+    return [
+        (f"actions/i18n.py:{key}", variant)
+        for key, variants in TEXTS.items()
+        for variant in variants.values()
     ]
 
 

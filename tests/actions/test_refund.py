@@ -224,3 +224,45 @@ async def test_a_payment_the_customer_does_not_have_is_said_and_the_list_offered
     assert result["refund_transaction_id"] is None
     assert responses(dispatcher) == ["utter_no_matching_payment"]
     assert "T202611230005" in result["transaction_choices"]
+
+
+def _eligibility(method_type: str):
+    from actions.clients.payment_backend.models import MethodSummary, RefundEligibility
+
+    method = MethodSummary(
+        id="pm1", type=method_type, bank="招商银行", last4="1234", status="active"
+    )
+    return RefundEligibility(
+        transaction_id="T1",
+        eligible=True,
+        reason_code=None,
+        reason=None,
+        amount_fen=1000,
+        refunded_fen=0,
+        refund_in_progress_fen=0,
+        refundable_fen=1000,
+        merchant_category="retail",
+        payment_method=method,
+    )
+
+
+def test_the_arrival_time_of_a_refund_is_the_policys(monkeypatch):
+    """The days a refund takes back to a card come from service_kit/policy.yml, not the text:
+    a changed policy changes what the customer is told."""
+    import dataclasses
+
+    import actions.refund as refund
+    from service_kit.policy import POLICY
+
+    assert "1-3 个工作日" in refund.arrival_text(_eligibility("debit_card"), "zh")
+    assert "3-7 working days" in refund.arrival_text(_eligibility("credit_card"), "en")
+    changed = dataclasses.replace(
+        POLICY,
+        refunds=dataclasses.replace(
+            POLICY.refunds,
+            arrival_working_days={"balance": (0, 0), "debit_card": (2, 4), "credit_card": (5, 5)},
+        ),
+    )
+    monkeypatch.setattr(refund, "POLICY", changed)
+    assert "2-4 个工作日" in refund.arrival_text(_eligibility("debit_card"), "zh")
+    assert "5 working days" in refund.arrival_text(_eligibility("credit_card"), "en")
