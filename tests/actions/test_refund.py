@@ -227,22 +227,28 @@ async def test_a_payment_the_customer_does_not_have_is_said_and_the_list_offered
 
 
 def _eligibility(method_type: str):
-    from actions.clients.payment_backend.models import MethodSummary, RefundEligibility
+    """A refund-eligibility answer as the backend sends it, parsed as the client parses it."""
+    from actions.clients.payment_backend.models import RefundEligibility
 
-    method = MethodSummary(
-        id="pm1", type=method_type, bank="招商银行", last4="1234", status="active"
-    )
-    return RefundEligibility(
-        transaction_id="T1",
-        eligible=True,
-        reason_code=None,
-        reason=None,
-        amount_fen=1000,
-        refunded_fen=0,
-        refund_in_progress_fen=0,
-        refundable_fen=1000,
-        merchant_category="retail",
-        payment_method=method,
+    return RefundEligibility.parse_obj(
+        {
+            "transaction_id": "T1",
+            "eligible": True,
+            "reason_code": None,
+            "reason": None,
+            "amount_fen": 1000,
+            "refunded_fen": 0,
+            "refund_in_progress_fen": 0,
+            "refundable_fen": 1000,
+            "merchant_category": "retail",
+            "payment_method": {
+                "id": "pm1",
+                "type": method_type,
+                "bank": "招商银行",
+                "last4": "1234",
+                "status": "active",
+            },
+        }
     )
 
 
