@@ -99,11 +99,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "back to your balance, right after approval",
     },
     "arrival.debit_card": {
-        "zh": "原路退回{method}，审核通过后 {days} 个工作日到账",
+        "zh": "原路退回{method}，审核通过后{days}个工作日到账",
         "en": "back to your {method}, {days} working days after approval",
     },
     "arrival.credit_card": {
-        "zh": "原路退回{method}，审核通过后 {days} 个工作日到账（冲抵信用卡账单）",
+        "zh": "原路退回{method}，审核通过后{days}个工作日到账（冲抵信用卡账单）",
         "en": "back to your {method}, {days} working days after approval (credited to the card's "
         "bill)",
     },

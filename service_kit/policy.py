@@ -195,10 +195,6 @@ def day_span(days: DayRange) -> str:
     return str(latest) if earliest == latest else f"{earliest}-{latest}"
 
 
-def _working_days_en(days: int) -> str:
-    return f"{days} working day" if days == 1 else f"{days} working days"
-
-
 def percent(basis_points: int) -> str:
     """0.1% for 10 basis points (no trailing zeros: 0.1%, 1%, 0.05%)."""
     value = Decimal(basis_points) / 100
@@ -221,8 +217,4 @@ POLICY_PLACEHOLDERS = {
     "repayment_fee_rate": percent(POLICY.fees.repayment_rate_bp),
     "bank_card_arrival_hours": str(POLICY.bank_card_arrival.usual_hours),
     "bank_card_latest_working_days": str(POLICY.bank_card_arrival.latest_working_days),
-    # English needs the noun's number with the figure: "1 working day", "2 working days"
-    "bank_card_latest_working_days_en": _working_days_en(
-        POLICY.bank_card_arrival.latest_working_days
-    ),
 }

@@ -260,7 +260,7 @@ def test_the_arrival_time_of_a_refund_is_the_policys(monkeypatch):
     import actions.refund as refund
     from service_kit.policy import POLICY
 
-    assert "1-3 个工作日" in refund.arrival_text(_eligibility("debit_card"), "zh")
+    assert "1-3个工作日" in refund.arrival_text(_eligibility("debit_card"), "zh")
     assert "3-7 working days" in refund.arrival_text(_eligibility("credit_card"), "en")
     changed = dataclasses.replace(
         POLICY,
@@ -270,5 +270,5 @@ def test_the_arrival_time_of_a_refund_is_the_policys(monkeypatch):
         ),
     )
     monkeypatch.setattr(refund, "POLICY", changed)
-    assert "2-4 个工作日" in refund.arrival_text(_eligibility("debit_card"), "zh")
+    assert "2-4个工作日" in refund.arrival_text(_eligibility("debit_card"), "zh")
     assert "5 working days" in refund.arrival_text(_eligibility("credit_card"), "en")
