@@ -11,8 +11,9 @@ REST conversation to one replica (a hash of its sender) and a widget's socket to
 replicas: a WeChat sender gets the limit once per replica, still a bound. Many senders from one
 address are the balancer's business (``limit_req`` per IP at nginx).
 
-A refused sender is told once ("please slow down"); later refusals in the same burst are
-dropped silently, so a flood does not turn into a flood of answers (and of WeChat API calls).
+A refused sender is told ("please slow down") at most once per window; the other refusals are
+dropped silently, so a flood does not turn into a flood of answers (and of WeChat API calls) —
+also while the bucket lets a refilled message through now and then.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Verdict(enum.Enum):
 class _Bucket:
     tokens: float
     updated: float
-    told: bool = False
+    told_at: Optional[float] = None  # when the sender was last asked to slow down
 
 
 class SenderLimit:
@@ -77,11 +78,10 @@ class SenderLimit:
             bucket.updated = now
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
-            bucket.told = False
             return Verdict.PASS
-        if bucket.told:
+        if bucket.told_at is not None and now - bucket.told_at < self.window_seconds:
             return Verdict.DROP
-        bucket.told = True
+        bucket.told_at = now
         return Verdict.SLOW_DOWN
 
     @property

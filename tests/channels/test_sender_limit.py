@@ -31,8 +31,24 @@ def test_the_bucket_refills_at_the_limit_per_window():
     assert limit.check("s") is Verdict.PASS
     assert limit.check("s") is Verdict.SLOW_DOWN
     clock.now += 2.0
-    assert limit.check("s") is Verdict.PASS  # and the next refusal is told again
-    assert limit.check("s") is Verdict.SLOW_DOWN
+    assert limit.check("s") is Verdict.PASS  # a refilled message passes…
+    assert limit.check("s") is Verdict.DROP  # …but the sender was told within this window
+    clock.now += 10.0
+    assert limit.check("s") is Verdict.PASS
+    for _ in range(4):
+        limit.check("s")
+    assert limit.check("s") is Verdict.SLOW_DOWN  # told again, a window later
+
+
+def test_a_sustained_flood_is_told_once_per_window_not_once_per_refilled_message():
+    clock = Clock()
+    limit = SenderLimit(30, 10.0, clock=clock)
+    verdicts = []
+    for _ in range(1000):  # 100 messages a second for 10 seconds
+        verdicts.append(limit.check("s"))
+        clock.now += 0.01
+    assert verdicts.count(Verdict.SLOW_DOWN) == 1
+    assert 30 + 25 <= verdicts.count(Verdict.PASS) <= 30 + 30  # the burst, then the refill
 
 
 def test_a_steady_customer_never_meets_the_default_limit(monkeypatch):
