@@ -48,7 +48,7 @@ from actions.transaction_choice import (
 from service_kit.amounts import yuan
 from service_kit.policy import POLICY
 
-# the published policy's figures, as the backend applies them
+# from the published policy (service_kit/policy.yml), which the responses state too
 LOOKBACK = timedelta(days=POLICY.payments.diagnosis_lookback_days)
 SETTLEMENT_TIME = timedelta(hours=POLICY.payments.pending_result_hours)
 

@@ -92,8 +92,9 @@ def arrival_text(eligibility: RefundEligibility, language: str) -> str:
     if key not in TEXTS:
         return text("refund.route", language)
     label = method_label(method.type, method.bank, method.last4, language)
-    days = POLICY.refunds.arrival_working_days.get(method.type)
-    return text(key, language, method=label, days=day_span(days) if days else "")
+    # every method with an arrival text has its days in the policy (the policy file is strict)
+    days = day_span(POLICY.refunds.arrival_working_days[method.type])
+    return text(key, language, method=label, days=days)
 
 
 def refundable_status(transaction: Transaction) -> bool:
